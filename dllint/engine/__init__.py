@@ -1,0 +1,1 @@
+"""The engine: discovery, settings, the per-file runner, the project phase, suppressions."""

@@ -1,0 +1,1 @@
+"""Facts several rules need, computed once per file (names, values, hyperparameters)."""

@@ -1,0 +1,1 @@
+"""Inputs: reading Python files and hyperparameter config files into what rules read."""
