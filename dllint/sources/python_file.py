@@ -39,6 +39,12 @@ class PythonModule:
 
         return ImportMap.from_module(self)
 
+    @functools.cached_property
+    def scopes(self):
+        from dllint.facts.scopes import ScopeMap
+
+        return ScopeMap(self.tree)
+
     def qualified_name(self, node: ast.AST) -> str | None:
         """`t.optim.Adam` -> `torch.optim.Adam` when `import torch as t`; None if unknown."""
         return self.names.qualified_name(node)

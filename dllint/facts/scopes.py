@@ -1,0 +1,143 @@
+"""Where names get their values, per function: the base of every data-flow question.
+
+Flow-insensitive on purpose, with source order: `reaching(name, line)` returns the definitions
+of `name` in the same scope that come before `line`, latest last. Branches are not merged and
+loops are not iterated; rules that need certainty take only the latest definition, and stay
+silent when a value's origin is not visible.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+
+SCOPE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+MUTATORS = {"append", "extend", "insert", "add", "update"}
+
+
+@dataclass(frozen=True)
+class Definition:
+    """`target = value`, possibly one element of an unpacking (`_, pred = torch.max(x, 1)`)."""
+
+    name: str
+    value: ast.expr | None  # None: defined by something that carries no expression (import, def)
+    node: ast.AST  # the statement (or call, for mutations)
+    line: int
+    # Position in a tuple unpacking, outermost first: `a, (b, c) = v` gives c the path (1, 1).
+    unpack: tuple[int, ...] = ()
+    kind: str = "assign"  # assign | augassign | for | with | mutation | param | other
+
+
+@dataclass
+class Scope:
+    node: ast.AST
+    parent: "Scope | None"
+    definitions: dict[str, list[Definition]] = field(default_factory=dict)
+
+    def add(self, definition: Definition) -> None:
+        self.definitions.setdefault(definition.name, []).append(definition)
+
+    def reaching(self, name: str, line: int) -> list[Definition]:
+        """Definitions of `name` in this scope before `line` (module scope as a fallback)."""
+        found = [d for d in self.definitions.get(name, ()) if d.line < line]
+        if not found and name not in self.definitions and self.parent is not None:
+            # A name only read here comes from an enclosing scope; its whole body came before.
+            return self.parent.reaching(name, 10**9)
+        return found
+
+    def latest(self, name: str, line: int) -> Definition | None:
+        """The last plain (re)binding before `line`, ignoring mutations."""
+        bindings = [d for d in self.reaching(name, line) if d.kind != "mutation"]
+        return bindings[-1] if bindings else None
+
+    def mutations(self, name: str, line: int) -> list[Definition]:
+        return [d for d in self.reaching(name, line) if d.kind == "mutation"]
+
+
+class ScopeMap:
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._scope_of: dict[ast.AST, Scope] = {}
+        self.scopes: list[Scope] = []
+        self._build(tree, None)
+        for scope in self.scopes:
+            for found in scope.definitions.values():
+                found.sort(key=lambda d: (d.line, getattr(d.node, "col_offset", 0)))
+
+    def scope_of(self, node: ast.AST) -> Scope:
+        """The innermost scope containing `node` (by position)."""
+        return self._enclosing.get(node) or self.scopes[0]
+
+    @cached_property
+    def _enclosing(self) -> dict[ast.AST, Scope]:
+        owner: dict[ast.AST, Scope] = {}
+        for scope in self.scopes:
+            for node in _walk_own(scope.node):
+                owner[node] = scope
+        return owner
+
+    def _build(self, node: ast.AST, parent: Scope | None) -> None:
+        scope = Scope(node, parent)
+        self.scopes.append(scope)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None:
+                    scope.add(Definition(arg.arg, None, arg, node.lineno, kind="param"))
+        for child in _walk_own(node):
+            if child is not node and isinstance(child, SCOPE_NODES):
+                self._build(child, scope)
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    scope.add(Definition(child.name, None, child, child.lineno, kind="other"))
+                continue
+            _record(child, scope)
+
+
+def _walk_own(node: ast.AST):
+    """Nodes of this scope, not descending into nested scopes (which are yielded, not entered)."""
+    stack = list(ast.iter_child_nodes(node))
+    yield node
+    while stack:
+        child = stack.pop()
+        yield child
+        if not isinstance(child, SCOPE_NODES):
+            stack.extend(ast.iter_child_nodes(child))
+
+
+def _record(node: ast.AST, scope: Scope) -> None:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            _bind(target, node.value, node, scope, (), "assign")
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        _bind(node.target, node.value, node, scope, (), "assign")
+    elif isinstance(node, ast.AugAssign):
+        _bind(node.target, node.value, node, scope, (), "augassign")
+    elif isinstance(node, ast.NamedExpr):
+        _bind(node.target, node.value, node, scope, (), "assign")
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        _bind(node.target, node.iter, node, scope, (), "for")
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            if item.optional_vars is not None:
+                _bind(item.optional_vars, item.context_expr, node, scope, (), "with")
+    elif isinstance(node, ast.comprehension):
+        _bind(node.target, node.iter, node, scope, (), "for")
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        # `preds.append(x)`: the list's contents change; the value recorded is the argument.
+        target = node.func.value
+        if node.func.attr in MUTATORS and isinstance(target, ast.Name) and node.args:
+            scope.add(Definition(target.id, node.args[-1], node, node.lineno, kind="mutation"))
+
+
+def _bind(target: ast.AST, value: ast.expr, node: ast.AST, scope: Scope, path: tuple[int, ...], kind: str) -> None:
+    if isinstance(target, ast.Name):
+        scope.add(Definition(target.id, value, node, node.lineno, path, kind))
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for index, element in enumerate(target.elts):
+            if isinstance(element, ast.Starred):
+                element = element.value
+            _bind(element, value, node, scope, path + (index,), kind)
+    elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        # `self.criterion = ...` is recorded under its dotted name.
+        scope.add(Definition(f"{target.value.id}.{target.attr}", value, node, node.lineno, path, kind))
