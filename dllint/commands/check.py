@@ -118,14 +118,25 @@ def _report(request: CheckRequest, diagnostics, files_checked: int) -> None:
     stdout_tty = request.output_file is None and sys.stdout.isatty()
     name = "statistics" if request.statistics else (request.format or ("full" if stdout_tty else "concise"))
     sources = _sources(diagnostics) if name == "full" else {}
-    context = ReportContext(all_rules(), __version__, files_checked, color=stdout_tty and name == "full",
-                            sources=sources)
+    color = name == "full" and _wants_color(stdout_tty)
+    context = ReportContext(all_rules(), __version__, files_checked, color=color, sources=sources)
     text = load(name).render(diagnostics, context)
     if request.output_file:
         Path(request.output_file).write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        # Bytes, not text: a non-UTF-8 locale must not turn a non-ASCII path into a crash.
         sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+
+
+def _wants_color(is_tty: bool) -> bool:
+    # https://no-color.org and the FORCE_COLOR convention.
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return is_tty
 
 
 def _sources(diagnostics) -> dict[str, str]:

@@ -89,7 +89,11 @@ def classify(path: Path, settings: Settings, *, explicit: bool, beside_training_
 
 def _walk(top: Path, settings: Settings, cwd: Path, found: Discovery, seen: set[Path]) -> None:
     excluded = spec(DEFAULT_EXCLUDE + settings.exclude)
-    stack = [(top, GitignoreStack.for_directory(top))]
+    ignores = GitignoreStack.for_directory(top)
+    if ignores.ignores(top, True):
+        # A directory named on the command line is linted even if an outer .gitignore hides it.
+        ignores = GitignoreStack().enter(top)
+    stack = [(top, ignores)]
     while stack:
         directory, ignores = stack.pop()
         try:

@@ -44,6 +44,7 @@ def _check_python(display: str, data: bytes, ruleset: RuleSet) -> FileResult:
     result = FileResult(display, "python")
     parsed = parse_python(display, data)
     if isinstance(parsed, ParseFailure):
+        result.suppressions = _suppressions_of_unparsed(data)
         if ruleset.selected("DL001"):
             rule = ruleset.engine_rule("DL001")
             result.diagnostics.append(rule.diagnostic(Location(display, parsed.line, parsed.column), parsed.message))
@@ -73,6 +74,7 @@ def _check_config(display: str, data: bytes, ruleset: RuleSet) -> FileResult:
     try:
         config = load_config(display, data)
     except ConfigParseError as exc:
+        result.suppressions = _suppressions_of_unparsed(data)
         if ruleset.selected("DL002"):
             rule = ruleset.engine_rule("DL002")
             result.diagnostics.append(rule.diagnostic(Location(display, exc.line, exc.column), exc.message))
@@ -86,6 +88,11 @@ def _check_config(display: str, data: bytes, ruleset: RuleSet) -> FileResult:
         if summarize is not None:
             _store(rule, result, lambda s=summarize: s(config))
     return result
+
+
+def _suppressions_of_unparsed(data: bytes) -> list:
+    # A file that does not parse can still carry `# dllint: ignore-file[DL001]`: scan its lines.
+    return find_suppressions(data.decode("utf-8", errors="replace"), "text")
 
 
 def _index(module) -> None:

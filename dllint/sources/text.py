@@ -27,6 +27,8 @@ def decode_python(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        # detect_encoding also refuses undecodable bytes in the first two lines: say where.
+        _decode(data, "utf-8")
         raise DecodeError(str(exc)) from None
     return _decode(data, encoding)
 
