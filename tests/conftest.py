@@ -19,6 +19,5 @@ def run_cli(args, cwd, env=None, input=None):
     import subprocess
 
     full_env = {**os.environ, **(env or {})}
-    full_env.setdefault("DLLINT_CACHE_DIR", str(Path(cwd) / ".test-cache"))
     return subprocess.run([sys.executable, "-m", "dllint", *args], cwd=cwd, capture_output=True,
                           text=True, env=full_env, input=input, timeout=120)

@@ -171,3 +171,32 @@ def test_problem_matcher_regex_in_readme_matches_real_output(tmp_path):
         assert match.group(pattern["file"]) == "src/train.py"
         assert match.group(pattern["line"]) == "3"
         assert match.group(pattern["code"]) == "DL001"
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import os
+    import pty
+    import subprocess
+
+    for i in range(210):
+        (tmp_path / f"m{i}.py").write_text("x = 1\n")
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "dllint", "check", ".", "--no-cache"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == 0 and stdout == b""
+    assert b"210" in shown  # "n/210" from the bar on the terminal
+    quiet = run_cli(["check", ".", "--no-cache"], tmp_path)  # stderr is a pipe here: no bar
+    assert quiet.stderr == ""
