@@ -137,7 +137,9 @@ def _finish(discovery, by_path: dict[str, FileResult], extra: list[Diagnostic], 
             if ruleset.selected("DL004"):
                 rule = ruleset.engine_rule("DL004")
                 ran = ruleset.spec.codes
-                kept.extend(rule.diagnostic(loc, msg) for loc, msg in supp.unused(path, suppressions, ran))
+                lines = _lines_of(cwd / path)
+                kept.extend(rule.diagnostic(loc, msg, fix=fix)
+                            for loc, msg, fix in supp.unused(path, suppressions, ran, lines))
         final.extend(kept)
     final.sort(key=lambda d: d.sort_key)
     return final
@@ -157,6 +159,15 @@ def _drop_per_file_ignores(diagnostics, path: Path, settings) -> list[Diagnostic
         if spec((pattern,)).match_file(relative):
             ignored |= expand_all(selectors)
     return [d for d in diagnostics if d.code not in ignored]
+
+
+def _lines_of(path: Path) -> list[str]:
+    from dllint.sources.text import split_lines
+
+    try:
+        return split_lines(path.read_bytes().decode("utf-8", errors="replace"))
+    except OSError:
+        return []
 
 
 def _suppressions_of(path: Path) -> list:

@@ -12,7 +12,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from dllint.engine.diagnostic import Diagnostic, Location
+from dllint.engine.diagnostic import Diagnostic, Edit, Fix, Location
 from dllint.engine.selection import expand, is_known_selector
 
 _DIRECTIVE = re.compile(
@@ -29,6 +29,10 @@ class Suppression:
     comment_line: int
     column: int
     selectors: tuple[str, ...]  # empty: every code
+    end_column: int = 0  # end of the directive text (exclusive), for the DL004 fix
+    standalone: bool = False  # the comment is alone on its line
+    rebuild: str = ""  # the directive with `{}` where the kept codes go, e.g. "# noqa: {}"
+    other_codes: tuple[str, ...] = ()  # other linters' codes in a `noqa`, kept by the fix
     used: set[str] = field(default_factory=set)
 
     def covers(self, diagnostic: Diagnostic) -> bool:
@@ -55,15 +59,20 @@ def find_suppressions(text: str, language: str) -> list[Suppression]:
             continue
         if match.group("noqa") is not None:
             # `# noqa: E501` belongs to flake8/ruff; only DL codes are ours.
-            selectors = tuple(c for c in re.split(r"[,\s]+", match.group("noqa")) if c.upper().startswith("DL"))
+            codes = [c for c in re.split(r"[,\s]+", match.group("noqa")) if c]
+            selectors = tuple(c for c in codes if c.upper().startswith("DL"))
             if not selectors:
                 continue
-            target = line
+            target, rebuild = line, "# noqa: {}"
+            others = tuple(c for c in codes if not c.upper().startswith("DL"))
         else:
             codes = match.group("codes")
             selectors = tuple(c.strip() for c in (codes or "").split(",") if c.strip())
-            target = 0 if match.group("kind").lower() == "ignore-file" else (line + 1 if standalone else line)
-        found.append(Suppression(target, line, column + match.start(), selectors))
+            kind = match.group("kind").lower()
+            target = 0 if kind == "ignore-file" else (line + 1 if standalone else line)
+            rebuild, others = f"# dllint: {kind}[{{}}]", ()
+        found.append(Suppression(target, line, column + match.start(), selectors, column + match.end(),
+                                 standalone, rebuild, others))
     return found
 
 
@@ -96,19 +105,42 @@ def apply(diagnostics: list[Diagnostic], suppressions: list[Suppression]) -> lis
 
 
 def unused(
-    path: str, suppressions: list[Suppression], ran: frozenset[str]
-) -> list[tuple[Location, str]]:
-    """(location, message) for each selector that suppressed nothing, or is unknown."""
+    path: str, suppressions: list[Suppression], ran: frozenset[str], lines: list[str]
+) -> list[tuple[Location, str, Fix | None]]:
+    """(location, message, fix) for each suppression with selectors that did nothing or are unknown."""
     problems = []
     for s in suppressions:
-        location = Location(path, s.comment_line, s.column)
+        location = Location(path, s.comment_line, s.column, s.comment_line, s.end_column)
         if not s.selectors:
             if not s.used:
-                problems.append((location, "suppression comment suppresses nothing"))
+                problems.append((location, "suppression comment suppresses nothing", _removal(s, [], lines)))
             continue
-        for selector in s.selectors:
-            if not is_known_selector(selector):
-                problems.append((location, f"suppression names unknown code {selector!r}"))
-            elif selector not in s.used and expand(selector) <= ran:
-                problems.append((location, f"unused suppression of {selector}: nothing to suppress here"))
+        unknown = [x for x in s.selectors if not is_known_selector(x)]
+        idle = [x for x in s.selectors if x not in unknown and x not in s.used and expand(x) <= ran]
+        parts = [f"unknown code {', '.join(unknown)}"] if unknown else []
+        parts += [f"nothing to suppress for {', '.join(idle)}"] if idle else []
+        if parts:
+            kept = [x for x in s.selectors if x not in unknown and x not in idle]
+            problems.append((location, "unused suppression: " + "; ".join(parts), _removal(s, kept, lines)))
     return problems
+
+
+def _removal(s: Suppression, kept: list[str], lines: list[str]) -> Fix | None:
+    """Drop the idle codes; drop the directive (or its whole line) when nothing is left."""
+    if not s.rebuild or not 0 < s.comment_line <= len(lines):
+        return None
+    line, text = s.comment_line, lines[s.comment_line - 1]
+    codes = kept + list(s.other_codes)
+    if codes:
+        return Fix((Edit(line, s.column, line, s.end_column, s.rebuild.format(", ".join(codes))),))
+    after = text[s.end_column - 1:]
+    if not after.strip():
+        if s.standalone:  # the whole line goes
+            if line < len(lines):
+                return Fix((Edit(line, 1, line + 1, 1, ""),))
+            return Fix((Edit(line, 1, line, len(text) + 1, ""),))
+        # `code  # dllint: ignore[X]` -> `code`
+        return Fix((Edit(line, len(text[:s.column - 1].rstrip()) + 1, line, len(text) + 1, ""),))
+    # `code  # dllint: ignore[X]  # why` -> `code  # why`
+    spaces = len(after) - len(after.lstrip())
+    return Fix((Edit(line, s.column, line, s.end_column + spaces, ""),))

@@ -10,6 +10,8 @@ class UnusedSuppression(Rule):
     Reports a `# dllint: ignore[...]`, `# dllint: ignore-file[...]` or `# noqa: DLxxx` comment
     that suppressed no finding in this run, or that names a code dllint does not know.
     Comments for rules that were not selected in the run are left alone: they cannot be judged.
+    `--fix` removes the idle codes, and the whole comment when none is left (other linters' codes in
+    a `noqa` are kept).
 
     ## Why is this bad?
     A stale suppression hides the next real finding on that line, and a misspelt code (`DL3001` for
@@ -40,3 +42,4 @@ class UnusedSuppression(Rule):
     help = "remove the comment, or correct the code it names"
     origin = "dllint itself"
     engine_emitted = True
+    fixable = True
