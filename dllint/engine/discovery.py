@@ -8,9 +8,10 @@ from pathlib import Path
 
 from dllint.engine.ignore import DEFAULT_EXCLUDE, GitignoreStack, spec
 from dllint.engine.settings import Settings
+from dllint.sources.config_file import CONFIG_SUFFIXES as CONFIG_FORMATS
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
+CONFIG_SUFFIXES = tuple(CONFIG_FORMATS)
 # Files that look like configs but configure tools, not training. Never read as hyperparameters.
 NEVER_CONFIG = spec((
     ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".github/", ".gitlab-ci.yml", ".gitlab/",

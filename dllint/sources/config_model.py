@@ -7,8 +7,9 @@ Positions are 1-based lines and character columns in the file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from dllint.engine.diagnostic import Location
 
@@ -27,10 +28,10 @@ class ConfigNode:
     # Source text of a scalar as written (`1e-3`, `'0.1'`), and whether it was quoted.
     raw: str | None = None
     quoted: bool = False
-    children: list["ConfigNode"] = field(default_factory=list)
-    parent: "ConfigNode | None" = field(default=None, repr=False)
+    children: list[ConfigNode] = field(default_factory=list)
+    parent: ConfigNode | None = field(default=None, repr=False)
 
-    def get(self, key: str | int) -> "ConfigNode | None":
+    def get(self, key: str | int) -> ConfigNode | None:
         for child in self.children:
             if child.key == key:
                 return child
@@ -49,7 +50,7 @@ class ConfigNode:
     def dotted_path(self) -> str:
         return ".".join(str(k) for k in self.path)
 
-    def walk(self) -> Iterator["ConfigNode"]:
+    def walk(self) -> Iterator[ConfigNode]:
         """Every node below and including this one, each once (aliases are not re-expanded)."""
         stack = [self]
         seen: set[int] = set()
