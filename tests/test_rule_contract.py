@@ -19,7 +19,9 @@ RULES = list(all_rules().values())
 IDS = [r.code for r in RULES]
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 SUFFIX = {"python": "train.py", "yaml": "configs/train.yaml", "json": "configs/train.json",
-          "toml": "pyproject.toml"}
+          "toml": "configs/train.toml"}
+# A block whose first line is a comment naming a file (`# pyproject.toml`) is written there.
+FILE_HINT = re.compile(r"^(?:#|//)\s*([\w./-]+\.(?:py|ya?ml|json|toml))\s*\n")
 
 
 @pytest.mark.parametrize("rule", RULES, ids=IDS)
@@ -67,7 +69,8 @@ def _materialize(block_language: str, body: str, directory: Path) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(content + "\n" if content else "", encoding="utf-8")
         return
-    target = directory / SUFFIX[block_language]
+    hint = FILE_HINT.match(body)
+    target = directory / (hint.group(1) if hint else SUFFIX[block_language])
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
 

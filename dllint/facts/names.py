@@ -15,7 +15,10 @@ class ImportMap:
     def from_module(cls, module) -> "ImportMap":
         aliases: dict[str, str] = {}
         stars: list[str] = []
-        for node in module.nodes("Import", "ImportFrom") or _imports(module.tree):
+        # The engine's walk indexes nodes by type; without it (a bare module), walk once here.
+        indexed = module.nodes_by_type
+        nodes = module.nodes("Import", "ImportFrom") if indexed else _imports(module.tree)
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -63,7 +63,7 @@ class ScopeMap:
         self._build(tree, None)
         for scope in self.scopes:
             for found in scope.definitions.values():
-                found.sort(key=lambda d: (d.line, getattr(d.node, "col_offset", 0)))
+                found.sort(key=lambda d: (d.line, getattr(d.node, "col_offset", 0) or 0))
 
     def scope_of(self, node: ast.AST) -> Scope:
         """The innermost scope containing `node` (by position)."""
@@ -122,7 +122,8 @@ def _record(node: ast.AST, scope: Scope) -> None:
             if item.optional_vars is not None:
                 _bind(item.optional_vars, item.context_expr, node, scope, (), "with")
     elif isinstance(node, ast.comprehension):
-        _bind(node.target, node.iter, node, scope, (), "for")
+        # comprehension nodes carry no position of their own; their target does.
+        _bind(node.target, node.iter, node, scope, (), "for", node.target.lineno)
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         # `preds.append(x)`: the list's contents change; the value recorded is the argument.
         target = node.func.value
@@ -130,14 +131,16 @@ def _record(node: ast.AST, scope: Scope) -> None:
             scope.add(Definition(target.id, node.args[-1], node, node.lineno, kind="mutation"))
 
 
-def _bind(target: ast.AST, value: ast.expr, node: ast.AST, scope: Scope, path: tuple[int, ...], kind: str) -> None:
+def _bind(target: ast.AST, value: ast.expr, node: ast.AST, scope: Scope, path: tuple[int, ...], kind: str,
+          line: int | None = None) -> None:
+    line = node.lineno if line is None else line
     if isinstance(target, ast.Name):
-        scope.add(Definition(target.id, value, node, node.lineno, path, kind))
+        scope.add(Definition(target.id, value, node, line, path, kind))
     elif isinstance(target, (ast.Tuple, ast.List)):
         for index, element in enumerate(target.elts):
             if isinstance(element, ast.Starred):
                 element = element.value
-            _bind(element, value, node, scope, path + (index,), kind)
+            _bind(element, value, node, scope, path + (index,), kind, line)
     elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
         # `self.criterion = ...` is recorded under its dotted name.
-        scope.add(Definition(f"{target.value.id}.{target.attr}", value, node, node.lineno, path, kind))
+        scope.add(Definition(f"{target.value.id}.{target.attr}", value, node, line, path, kind))

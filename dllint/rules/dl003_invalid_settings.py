@@ -17,6 +17,7 @@ class InvalidSettings(Rule):
 
     ## Example
     ```toml
+    # pyproject.toml
     [tool.dllint]
     selct = ["DL1"]
 
@@ -26,6 +27,7 @@ class InvalidSettings(Rule):
 
     ## Use instead
     ```toml
+    # pyproject.toml
     [tool.dllint]
     select = ["DL1"]
     ```
