@@ -6,7 +6,6 @@ Kept light at import time: rules, yaml and rich load only when a command needs t
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -33,16 +32,19 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Codes, prefixes (DL1) or names to check (replaces the settings).")
 @click.option("--ignore", multiple=True, help="Codes, prefixes or names to skip.")
 @click.option("--extend-select", multiple=True, help="Codes, prefixes or names to add to the selection.")
-@click.option("--format", "format_", type=click.Choice(FORMATS), help="Output format [default: full on a terminal, else concise].")
+@click.option("--format", "format_", type=click.Choice(FORMATS),
+              help="Output format [default: full on a terminal, else concise].")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="warning", show_default=True,
               help="Lowest severity that makes the exit code 1.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of the findings.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings file to use (pyproject.toml or dllint.yaml).")
-@click.option("--fix", is_flag=True, help="Apply the fixes of fixable findings (atomically, only if the result parses).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1),
+              help="Worker processes [default: the number of cores].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Settings file to use (pyproject.toml or dllint.yaml).")
+@click.option("--fix", is_flag=True, help="Apply fixes (atomically, only if the result still parses).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a diff; change nothing.")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 def check(paths, select, ignore, extend_select, format_, output_file, fail_on, exit_zero, statistics,

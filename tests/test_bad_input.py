@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest import run_cli
 
 BROKEN = "import torch\n\ndef train(model:\n    pass\n"

@@ -7,8 +7,8 @@ import re
 import sys
 
 from click.testing import CliRunner
-
 from conftest import REPO, run_cli
+
 from dllint.cli import main
 
 BROKEN = "import torch\n\ndef train(model:\n    pass\n"
@@ -52,7 +52,8 @@ def test_unknown_code_is_a_usage_error(tmp_path):
 
 
 def test_invalid_settings_name_file_and_line(tmp_path):
-    _project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n\n[tool.dllint]\nselect = ['DL0']\nfail_fast = true\n",
+    settings = "[project]\nname = 'x'\n\n[tool.dllint]\nselect = ['DL0']\nfail_fast = true\n"
+    _project(tmp_path, {"pyproject.toml": settings,
                         "train.py": "import torch\n"})
     result = run_cli(["check", "."], tmp_path)
     assert result.returncode == 2

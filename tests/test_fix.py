@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from conftest import run_cli
+
 from dllint.commands.fix import apply_fixes
 from dllint.engine.diagnostic import Diagnostic, Edit, Fix, Location, Severity
 

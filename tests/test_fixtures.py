@@ -1,7 +1,6 @@
 """Every fixture case: exactly the expected findings, nothing else, no crash."""
 
 import pytest
-
 from conftest import FIXTURES
 from harness import actual, cases, expected
 

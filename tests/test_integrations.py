@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_cli
 
 BROKEN = "import torch\n\ndef train(model:\n    pass\n"

@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
+from harness import actual, cases, expected
+
 from dllint.engine.registry import all_rules
 from dllint.engine.rule import DOC_SECTIONS
 from dllint.ruledocs import expected_pages
-from harness import actual, cases, expected
 
 RULES = list(all_rules().values())
 IDS = [r.code for r in RULES]

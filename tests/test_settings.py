@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from dllint.engine.errors import SettingsError
 from dllint.engine.settings import find_settings_file, from_mapping, load_settings
 

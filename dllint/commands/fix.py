@@ -11,7 +11,9 @@ from pathlib import Path
 from dllint.engine.diagnostic import Diagnostic, Edit
 
 
-def apply_fixes(diagnostics: list[Diagnostic], cwd: Path, *, write: bool, diff_stream) -> tuple[list[Diagnostic], list[str]]:
+def apply_fixes(
+    diagnostics: list[Diagnostic], cwd: Path, *, write: bool, diff_stream
+) -> tuple[list[Diagnostic], list[str]]:
     fixable: dict[str, list[Diagnostic]] = {}
     for diagnostic in diagnostics:
         if diagnostic.fix is not None and diagnostic.fix.applicability == "safe":
@@ -48,7 +50,8 @@ def _apply(text: str, diagnostics: list[Diagnostic]) -> tuple[list[Diagnostic], 
     starts = _line_starts(text)
     spans = []
     for diagnostic in diagnostics:
-        edits = [(_offset(starts, e.line, e.column), _offset(starts, e.end_line, e.end_column), e) for e in diagnostic.fix.edits]
+        edits = [(_offset(starts, e.line, e.column), _offset(starts, e.end_line, e.end_column), e)
+                 for e in diagnostic.fix.edits]
         spans.append((min(s for s, _, _ in edits), max(e for _, e, _ in edits), diagnostic, edits))
     applied, taken, pieces = [], [], []
     for start, end, diagnostic, edits in sorted(spans, key=lambda s: (s[0], s[1])):

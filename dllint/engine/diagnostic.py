@@ -13,7 +13,7 @@ class Severity(enum.IntEnum):
     ERROR = 3
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         aliases = {"i": "info", "w": "warning", "e": "error", "warn": "warning"}
         key = aliases.get(text.lower(), text.lower())
         return cls[key.upper()]

@@ -28,7 +28,7 @@ class GitignoreStack:
         self.layers = layers
 
     @classmethod
-    def for_directory(cls, directory: Path) -> "GitignoreStack":
+    def for_directory(cls, directory: Path) -> GitignoreStack:
         # Start at the repository root so `dllint check src/` honours the top-level .gitignore.
         top = next((d for d in [directory, *directory.parents] if (d / ".git").exists()), directory)
         chain = [d for d in [directory, *directory.parents] if d == top or top in d.parents]
@@ -37,7 +37,7 @@ class GitignoreStack:
             stack = stack.enter(d)
         return stack
 
-    def enter(self, directory: Path) -> "GitignoreStack":
+    def enter(self, directory: Path) -> GitignoreStack:
         gitignore = directory / ".gitignore"
         try:
             lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()

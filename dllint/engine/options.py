@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dllint.engine.errors import SettingsError
 

@@ -19,7 +19,7 @@ class RuleSetSpec:
     options: tuple[tuple[str, object], ...]  # code -> Options instance (picklable dataclasses)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RuleSetSpec":
+    def from_settings(cls, settings: Settings) -> RuleSetSpec:
         codes = resolve(settings.select, settings.extend_select, settings.ignore)
         return cls(codes, tuple((c, o) for c, o in settings.rule_options if c in codes))
 

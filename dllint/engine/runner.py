@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from dllint.engine import suppressions as supp
 from dllint.engine.cache import Cache
 from dllint.engine.diagnostic import Diagnostic
 from dllint.engine.discovery import Discovery, Target
@@ -16,7 +17,6 @@ from dllint.engine.ignore import spec
 from dllint.engine.project import Project
 from dllint.engine.ruleset import RuleSet, RuleSetSpec
 from dllint.engine.summary import FileResult
-from dllint.engine import suppressions as supp
 from dllint.engine.worker import check_file
 
 # Below this many files a process pool costs more than it saves.

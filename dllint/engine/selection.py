@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from dllint.engine.errors import SettingsError
 from dllint.engine.registry import all_rules, rules_by_name

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from dllint.engine.cache import Cache
 from dllint.engine.diagnostic import Diagnostic, Location

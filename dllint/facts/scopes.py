@@ -32,7 +32,7 @@ class Definition:
 @dataclass
 class Scope:
     node: ast.AST
-    parent: "Scope | None"
+    parent: Scope | None
     definitions: dict[str, list[Definition]] = field(default_factory=dict)
 
     def add(self, definition: Definition) -> None:

@@ -84,7 +84,7 @@ def _key_value(text: str, i: int, table: tuple, spans: dict[tuple, Span]) -> int
         raise ValueError(f"expected '=' at offset {i}")
     path = (*table, *(name for name, _ in keys))
     end = _value(text, _SPACE.match(text, i + 1).end(), path, keys[-1][1], spans)
-    for n, (name, key_start) in enumerate(keys[:-1]):  # `a.b.c = 1` implies tables a and a.b
+    for n, (_name, key_start) in enumerate(keys[:-1]):  # `a.b.c = 1` implies tables a and a.b
         spans.setdefault((*table, *(k for k, _ in keys[: n + 1])), (key_start, key_start, end))
     return end
 
