@@ -82,3 +82,13 @@ def test_check_writes_nothing_into_the_tree(tmp_path):
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     run_cli(["check", "."], tmp_path, env={"DLLINT_CACHE_DIR": str(tmp_path.parent / "elsewhere-cache")})
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_exclude_applies_below_but_not_to_a_directory_named_on_the_command_line(tmp_path):
+    _write(tmp_path, {"pyproject.toml": "[tool.dllint]\nexclude = ['examples/', 'gen_*.py']\n",
+                      "examples/demo/a.py": BROKEN, "examples/demo/gen_x.py": BROKEN, "b.py": BROKEN})
+    assert [line.split(":")[0] for line in run_cli(["check", "."], tmp_path).stdout.splitlines()] == ["b.py"]
+    named = run_cli(["check", "examples/demo"], tmp_path).stdout.splitlines()
+    assert [line.split(":")[0] for line in named] == ["examples/demo/a.py"]
+    # A file named on the command line (as pre-commit passes them) still honours exclude.
+    assert run_cli(["check", "examples/demo/a.py"], tmp_path).stdout == ""

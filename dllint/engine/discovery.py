@@ -90,6 +90,11 @@ def classify(path: Path, settings: Settings, *, explicit: bool, beside_training_
 
 def _walk(top: Path, settings: Settings, cwd: Path, found: Discovery, seen: set[Path]) -> None:
     excluded = spec(DEFAULT_EXCLUDE + settings.exclude)
+    base = settings.root
+    if top != base and excluded.match_file(_relative(top, base) + "/"):
+        # A directory named on the command line is linted even if `exclude` covers it (as ruff
+        # does); patterns then apply below it.
+        base = top
     ignores = GitignoreStack.for_directory(top)
     if ignores.ignores(top, True):
         # A directory named on the command line is linted even if an outer .gitignore hides it.
@@ -113,7 +118,7 @@ def _walk(top: Path, settings: Settings, cwd: Path, found: Discovery, seen: set[
                 is_file = not is_dir and entry.is_file()
             except OSError:
                 is_dir = is_file = False
-            relative = _relative(path, settings.root) + ("/" if is_dir else "")
+            relative = _relative(path, base) + ("/" if is_dir else "")
             if excluded.match_file(relative) or ignores.ignores(path, is_dir):
                 continue
             if is_dir:
