@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,14 +95,9 @@ def _suppressions_of_unparsed(data: bytes) -> list:
 
 
 def _index(module) -> None:
-    index = module.nodes_by_type
-    for node in ast.walk(module.tree):
-        name = type(node).__name__
-        bucket = index.get(name)
-        if bucket is None:
-            index[name] = [node]
-        else:
-            bucket.append(node)
+    from dllint.sources.astwalk import index_by_type
+
+    module.nodes_by_type = index_by_type(module.tree)
 
 
 def _batched_walk(module, rules: list[Rule], result: FileResult) -> None:

@@ -9,8 +9,10 @@ silent when a value's origin is not visible.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
-from functools import cached_property
+
+from dllint.sources.astwalk import children
 
 SCOPE_NODES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 MUTATORS = {"append", "extend", "insert", "add", "update"}
@@ -56,53 +58,89 @@ class Scope:
 
 
 class ScopeMap:
-    def __init__(self, tree: ast.Module) -> None:
+    """Scopes are built lazily, one function at a time: a rule asking about one loop in a 3,000
+    line model file must not pay for every method in it."""
+
+    def __init__(self, tree: ast.Module, scope_nodes: list[ast.AST] | None = None) -> None:
         self.tree = tree
-        self._scope_of: dict[ast.AST, Scope] = {}
-        self.scopes: list[Scope] = []
-        self._build(tree, None)
-        for scope in self.scopes:
-            for found in scope.definitions.values():
-                found.sort(key=lambda d: (d.line, getattr(d.node, "col_offset", 0) or 0))
+        if scope_nodes is None:
+            scope_nodes = [n for n in ast.walk(tree) if isinstance(n, SCOPE_NODES[1:])]
+        nested = sorted((n for n in scope_nodes if n is not tree), key=_start)
+        self._nested = nested
+        self._starts = [_start(n) for n in nested]
+        self._built: dict[ast.AST, Scope] = {}
+        self._innermost: dict[ast.AST, ast.AST] = {}
+
+    @property
+    def scopes(self) -> list[Scope]:
+        """Every scope, module first (builds them all)."""
+        return [self._scope(self.tree)] + [self._scope(n) for n in self._nested]
 
     def scope_of(self, node: ast.AST) -> Scope:
-        """The innermost scope containing `node` (by position)."""
-        return self._enclosing.get(node) or self.scopes[0]
+        """The innermost scope containing `node`; a scope's own node maps to that scope."""
+        if node is self.tree or isinstance(node, SCOPE_NODES):
+            return self._scope(node)
+        return self._scope(self._enclosing(node))
 
-    @cached_property
-    def _enclosing(self) -> dict[ast.AST, Scope]:
-        owner: dict[ast.AST, Scope] = {}
-        for scope in self.scopes:
-            for node in _walk_own(scope.node):
-                owner[node] = scope
-        return owner
+    def _enclosing(self, node: ast.AST) -> ast.AST:
+        found = self._innermost.get(node)
+        if found is not None:
+            return found
+        position = _position(node)
+        found = self.tree
+        if position is not None:
+            index = bisect.bisect_right(self._starts, position)
+            for candidate in reversed(self._nested[:index]):
+                if candidate is not node and _end(candidate) >= position:
+                    found = candidate
+                    break
+        self._innermost[node] = found
+        return found
 
-    def _build(self, node: ast.AST, parent: Scope | None) -> None:
+    def _scope(self, node: ast.AST) -> Scope:
+        scope = self._built.get(node)
+        if scope is not None:
+            return scope
+        parent = None if node is self.tree else self._scope(self._enclosing(node))
         scope = Scope(node, parent)
-        self.scopes.append(scope)
+        self._built[node] = scope
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             args = node.args
             for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
                 if arg is not None:
                     scope.add(Definition(arg.arg, None, arg, node.lineno, kind="param"))
-        for child in _walk_own(node):
-            if child is not node and isinstance(child, SCOPE_NODES):
-                self._build(child, scope)
+        # This scope's own nodes; nested scopes are named here and entered only when asked for.
+        stack = list(reversed(children(node)))
+        while stack:
+            child = stack.pop()
+            if isinstance(child, SCOPE_NODES):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     scope.add(Definition(child.name, None, child, child.lineno, kind="other"))
                 continue
             _record(child, scope)
+            stack.extend(reversed(children(child)))
+        for found in scope.definitions.values():
+            found.sort(key=lambda d: (d.line, getattr(d.node, "col_offset", 0) or 0))
+        return scope
 
 
-def _walk_own(node: ast.AST):
-    """Nodes of this scope, not descending into nested scopes (which are yielded, not entered)."""
-    stack = list(ast.iter_child_nodes(node))
-    yield node
+def _start(node: ast.AST) -> tuple[int, int]:
+    return (node.lineno, node.col_offset)
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (node.end_lineno or node.lineno, node.end_col_offset or 0)
+
+
+def _position(node: ast.AST) -> tuple[int, int] | None:
+    # `arguments`, `comprehension` and operators carry no position: use their first child's.
+    stack = [node]
     while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, SCOPE_NODES):
-            stack.extend(ast.iter_child_nodes(child))
+        current = stack.pop(0)
+        if getattr(current, "lineno", None) is not None:
+            return (current.lineno, current.col_offset)
+        stack.extend(children(current))
+    return None
 
 
 def _record(node: ast.AST, scope: Scope) -> None:

@@ -43,7 +43,9 @@ class PythonModule:
     def scopes(self):
         from dllint.facts.scopes import ScopeMap
 
-        return ScopeMap(self.tree)
+        indexed = self.nodes_by_type
+        scope_nodes = self.nodes("FunctionDef", "AsyncFunctionDef", "Lambda", "ClassDef") if indexed else None
+        return ScopeMap(self.tree, scope_nodes)
 
     def qualified_name(self, node: ast.AST) -> str | None:
         """`t.optim.Adam` -> `torch.optim.Adam` when `import torch as t`; None if unknown."""
