@@ -92,8 +92,8 @@ class WeightDecayTooHigh(Rule):
             related = [Related(s.optimizer_location, f"`{s.optimizer}` uses it") for s in group
                        if s.optimizer_location is not None and s.node is None
                        and s.optimizer_location.line != first.location.line]
-            found.append(self.diagnostic(first.location, f"weight decay {first.number:g} {verdicts[0]}{first.context()}",
-                                         related=related))
+            message = f"weight decay {first.number:g} {verdicts[0]}{first.context()}"
+            found.append(self.diagnostic(first.location, message, related=related))
         return found
 
     def _verdict(self, setting: Setting) -> str | None:

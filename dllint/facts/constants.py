@@ -1,0 +1,211 @@
+"""What number or literal an expression holds, and where that value is written.
+
+`resolve(module, expr)` follows a value only as far as this file shows it: literals (numbers,
+strings, tuples of numbers), `+ - * / **` on them, `float(...)`/`int(...)`, names through the
+binding that surely reaches them (`facts.certain_bindings`), argparse defaults read through
+`args.lr` (`facts.argparse_options`), and `cfg["lr"]`/`cfg.lr` on dicts, namespaces and classes
+defined here. The answer carries the node where the value is written (the literal, the default,
+the constant's assignment), so a finding lands where the user edits it, and how the value gets
+to the expression, for messages. Anything else (a YAML loaded at run time, a function
+parameter) is None: rules stay silent.
+
+    found = constants.resolve(module, call.args[0])
+    if found is not None and constants.is_number(found.value): ...
+
+`resolver(module)` gives the same answers plus the containers (`mapping`) and the certain
+bindings and argparse options it is built on, shared by every rule that asks about this module.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from typing import Any
+
+from dllint.facts.argparse_options import ArgparseOptions
+from dllint.facts.certain_bindings import MAX_DEPTH, CertainBindings
+
+_ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+               ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: Any  # an int, float or str; a tuple of numbers for `betas=(0.9, 0.999)`
+    node: ast.AST  # where the value is written (a literal), or the expression computing it
+    # How the value gets to the expression: "from `lr`", "from `--lr` default",
+    # "computed as `base_lr * 2`"; "" for a literal written in the expression itself.
+    origin: str = ""
+
+
+def resolver(module) -> Resolver:
+    """The module's resolver, made once and shared by every rule that asks."""
+    # Kept on the module itself so it lives and dies with it: a global map keyed by module would
+    # keep every linted file alive, since the resolver refers back to its module.
+    found = vars(module).get("_dllint_constants")
+    if found is None:
+        found = vars(module)["_dllint_constants"] = Resolver(module)
+    return found
+
+
+def resolve(module, expr: ast.AST | None) -> Constant | None:
+    """The value `expr` holds and where it is written; None when this file does not show it."""
+    return resolver(module).resolve(expr)
+
+
+def is_number(value: Any) -> bool:
+    """An int or float, not a bool (`True` is an int to Python, never a rate)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def literal_mapping(node: ast.AST) -> dict[str, ast.expr] | None:
+    """`{"lr": 0.1}` or `dict(lr=0.1)` as written; None if `**` spreading hides keys."""
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            return None
+        return {k.value: v for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    if isinstance(node, ast.Call) and all(kw.arg for kw in node.keywords):
+        return {kw.arg: kw.value for kw in node.keywords}
+    return None
+
+
+class Resolver:
+    """One module's answers; `certain` and `options` are the facts it follows values through."""
+
+    def __init__(self, module) -> None:
+        self.module = module
+        self.certain = CertainBindings(module)
+        self.options = ArgparseOptions(module, self.certain)
+
+    def resolve(self, expr: ast.AST | None, depth: int = 0) -> Constant | None:
+        """The value `expr` holds and where it is written; None when this file does not show it."""
+        if expr is None or depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Constant):
+            ok = isinstance(expr.value, (int, float, str)) and not isinstance(expr.value, bool)
+            return Constant(expr.value, expr) if ok else None
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+            inner = self.resolve(expr.operand, depth + 1)
+            if inner is None or not is_number(inner.value):
+                return None
+            value = -inner.value if isinstance(expr.op, ast.USub) else inner.value
+            literal = isinstance(expr.operand, ast.Constant)
+            return Constant(value, expr, "" if literal else f"computed as `{self.module.segment(expr)}`")
+        if isinstance(expr, ast.BinOp) and type(expr.op) in _ARITHMETIC:
+            return self._arithmetic(expr, depth)
+        if isinstance(expr, (ast.Tuple, ast.List)) and expr.elts:  # betas=(0.9, 0.999)
+            items = [self.resolve(e, depth + 1) for e in expr.elts]
+            if all(item is not None and is_number(item.value) for item in items):
+                return Constant(tuple(item.value for item in items), expr)
+            return None
+        if isinstance(expr, ast.Name):
+            binding = self.certain.assigned(expr.id, expr)
+            found = self.resolve(binding, depth + 1) if binding is not None else None
+            return replace(found, origin=found.origin or f"from `{expr.id}`") if found else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            dotted = f"{expr.value.id}.{expr.attr}"
+            binding = self.certain.assigned(dotted, expr)
+            if binding is not None or self.certain.exists(dotted, expr):
+                found = self.resolve(binding, depth + 1)
+                return replace(found, origin=found.origin or f"from `{dotted}`") if found else None
+            if self.options.is_namespace(expr.value):
+                return self._argparse_default(expr.attr, depth)
+        if isinstance(expr, (ast.Attribute, ast.Subscript)):
+            key = expr.attr if isinstance(expr, ast.Attribute) else _string(expr.slice)
+            container = self.mapping(expr.value, depth + 1)
+            if key is None or container is None or key not in container:
+                return None
+            found = self.resolve(container[key], depth + 1)
+            label = self.module.segment(expr)
+            return replace(found, origin=found.origin or f"from `{label}`") if found else None
+        if _is_conversion(expr) and self.module.qualified_name(expr.func) is None:
+            return _converted(self.resolve(expr.args[0], depth + 1), expr.func.id)
+        return None
+
+    def _arithmetic(self, expr: ast.BinOp, depth: int) -> Constant | None:
+        left, right = self.resolve(expr.left, depth + 1), self.resolve(expr.right, depth + 1)
+        if left is None or right is None or not (is_number(left.value) and is_number(right.value)):
+            return None
+        if isinstance(expr.op, ast.Pow) and abs(right.value) > 64:
+            return None  # `10 ** 10 ** 9` would take forever to compute, and is no rate
+        try:
+            value = _ARITHMETIC[type(expr.op)](left.value, right.value)
+        except (ArithmeticError, ValueError):
+            return None
+        if not is_number(value):
+            return None  # `(-8) ** 0.5` is complex
+        literal = all(isinstance(side, (ast.Constant, ast.UnaryOp)) and not (left.origin or right.origin)
+                      for side in (expr.left, expr.right))
+        return Constant(value, expr, "" if literal else f"computed as `{self.module.segment(expr)}`")
+
+    def _argparse_default(self, dest: str, depth: int) -> Constant | None:
+        option = self.options.option(dest)
+        if option is None or option.default is None:
+            return None
+        found = self.resolve(option.default, depth + 1)
+        if found is not None and isinstance(found.value, str) and option.type in ("float", "int"):
+            found = _converted(found, option.type)  # argparse runs `type` on string defaults
+        return replace(found, origin=f"from `{option.flag}` default") if found else None
+
+    def mapping(self, expr: ast.AST | None, depth: int = 0) -> dict[str, ast.expr] | None:
+        """Keys of a dict, namespace or class defined in this file that `expr` evaluates to."""
+        if expr is None or depth > MAX_DEPTH:
+            return None
+        if isinstance(expr, ast.Dict):
+            return literal_mapping(expr)
+        if isinstance(expr, ast.Call):
+            base = self._class_body(expr.func) if isinstance(expr.func, ast.Name) else None
+            if base is not None or (isinstance(expr.func, ast.Name) and expr.func.id == "dict") or \
+                    self.module.qualified_name(expr.func) in ("types.SimpleNamespace", "argparse.Namespace"):
+                own = literal_mapping(expr)
+                inner = self.mapping(expr.args[0], depth + 1) if expr.args else {}
+                return None if own is None or inner is None else {**(base or {}), **inner, **own}
+            if len(expr.args) == 1 and not expr.keywords and isinstance(expr.args[0], ast.Dict):
+                return literal_mapping(expr.args[0])  # EasyDict({...}), OmegaConf.create({...})
+            return None
+        if isinstance(expr, ast.Name):
+            body = self._class_body(expr)
+            if body is not None:
+                return body
+            if self.certain.mutated(expr):
+                return None
+            return self.mapping(self.certain.assigned(expr.id, expr), depth + 1)
+        if isinstance(expr, (ast.Attribute, ast.Subscript)):
+            key = expr.attr if isinstance(expr, ast.Attribute) else _string(expr.slice)
+            outer = self.mapping(expr.value, depth + 1)
+            return self.mapping(outer.get(key), depth + 1) if outer and key in outer else None
+        return None
+
+    def _class_body(self, name: ast.Name) -> dict[str, ast.expr] | None:
+        binding = self.certain.binding(name.id, name)
+        if binding is None or not isinstance(binding.node, ast.ClassDef):
+            return None
+        body: dict[str, ast.expr] = {}
+        for statement in binding.node.body:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                    and isinstance(statement.targets[0], ast.Name):
+                body[statement.targets[0].id] = statement.value
+            elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) \
+                    and statement.value is not None:
+                body[statement.target.id] = statement.value
+        return body
+
+
+def _is_conversion(expr: ast.AST) -> bool:
+    """`float(x)` / `int(x)` with one argument."""
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("float", "int")
+            and len(expr.args) == 1 and not expr.keywords)
+
+
+def _converted(found: Constant | None, type_: str) -> Constant | None:
+    if found is None:
+        return None
+    try:
+        return replace(found, value=float(found.value) if type_ == "float" else int(found.value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _string(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
