@@ -11,14 +11,9 @@ from conftest import FIXTURES
 from dllint.engine.diagnostic import Severity
 from dllint.engine.runner import lint
 from dllint.engine.settings import Settings, load_settings, with_overrides
-from dllint.facts.values import (
-    MAX_CALL_DEPTH,
-    Kind,
-    argument_for,
-    assigned_values,
-    call_sites,
-    kind_of,
-)
+from dllint.facts.bindings import argument_for, assigned_values, call_sites
+from dllint.facts.kinds import Kind
+from dllint.facts.values import MAX_CALL_DEPTH, kind_of
 from dllint.sources.python_file import parse_python
 
 

@@ -12,7 +12,7 @@ class ImportMap:
         self.star_modules = star_modules
 
     @classmethod
-    def from_module(cls, module) -> "ImportMap":
+    def from_module(cls, module) -> ImportMap:
         aliases: dict[str, str] = {}
         stars: list[str] = []
         # The engine's walk indexes nodes by type; without it (a bare module), walk once here.
@@ -33,8 +33,7 @@ class ImportMap:
                     if alias.name == "*":
                         stars.append(base)
                         continue
-                    joined = f"{base}.{alias.name}" if not base.endswith(".") else base + alias.name
-                    aliases[alias.asname or alias.name] = joined
+                    aliases[alias.asname or alias.name] = _join(base, alias.name)
         return cls(aliases, tuple(stars))
 
     @property
@@ -44,28 +43,45 @@ class ImportMap:
         return tops | {m.split(".")[0] for m in self.star_modules if not m.startswith(".")}
 
     def qualified_name(self, node: ast.AST) -> str | None:
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        base = self.aliases.get(node.id)
-        if base is None:
-            return None
-        return ".".join([base, *reversed(parts)])
+        root, dotted = _split(node)
+        base = self.aliases.get(root.id) if root is not None else None
+        return None if base is None else ".".join([base, *dotted])
 
-    def resolves_to(self, node: ast.AST, *names: str) -> str | None:
-        """The first of `names` (fully qualified) that `node` refers to, also through `import *`."""
+    def candidates(self, node: ast.AST, scopes=None) -> tuple[str, ...]:
+        """The fully qualified names `node` may refer to: the one its imports give, or, when no
+        import binds its first name, one per `import *` module (`from sklearn.metrics import *`
+        then `RocCurveDisplay.from_predictions`). Given the file's `scopes`, a first name the file
+        binds itself before the use (`auroc = AUROC()`, `def roc_auc_score`) comes from no star."""
         qualified = self.qualified_name(node)
         if qualified is not None:
-            return qualified if qualified in names else None
-        if isinstance(node, ast.Name) and self.star_modules:
-            for name in names:
-                module, _, attr = name.rpartition(".")
-                if attr == node.id and module in self.star_modules:
-                    return name
-        return None
+            return (qualified,)
+        root, dotted = _split(node)
+        if root is None or not self.star_modules:
+            return ()
+        if scopes is not None and scopes.scope_of(root).latest(root.id, root.lineno) is not None:
+            return ()
+        name = ".".join([root.id, *dotted])
+        return tuple(_join(star, name) for star in self.star_modules)
+
+    def resolves_to(self, node: ast.AST, *names: str, scopes=None) -> str | None:
+        """The first of `names` (fully qualified) that `node` refers to, also through `import *`
+        (`scopes` as for `candidates`)."""
+        found = self.candidates(node, scopes)
+        return next((name for name in names if name in found), None)
+
+
+def _split(node: ast.AST) -> tuple[ast.Name | None, list[str]]:
+    """`a.b.c` -> (the `a` node, ["b", "c"]); no root for anything but a dotted name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return (node if isinstance(node, ast.Name) else None), parts[::-1]
+
+
+def _join(base: str, name: str) -> str:
+    # `from . import x` has the base "." and gives ".x", not "..x".
+    return base + name if base.endswith(".") else f"{base}.{name}"
 
 
 def _imports(tree: ast.AST):

@@ -7,28 +7,10 @@ import dataclasses
 
 from dllint.engine.diagnostic import Related, Severity
 from dllint.engine.rule import Rule
-from dllint.facts.values import (
-    Kind,
-    argument_for,
-    assigned_values,
-    call_sites,
-    definitions,
-    kind_of,
-)
-
-# sklearn.metrics names whose second argument is a score, with that parameter's name.
-SKLEARN = {"roc_curve": "y_score", "roc_auc_score": "y_score", "average_precision_score": "y_score",
-           "precision_recall_curve": "probas_pred", "det_curve": "y_score", "log_loss": "y_pred",
-           "brier_score_loss": "y_prob", "top_k_accuracy_score": "y_score",
-           "RocCurveDisplay.from_predictions": "y_pred", "DetCurveDisplay.from_predictions": "y_pred",
-           "PrecisionRecallDisplay.from_predictions": "y_pred"}
-SCORE_KEYWORDS = ("y_score", "probas_pred", "y_pred", "y_prob", "y_proba")
-# torchmetrics take `preds` first: functional metrics, and metric objects called or updated.
-TM_FUNCTIONS = {f"{task}{metric}" for task in ("", "binary_", "multiclass_", "multilabel_")
-                for metric in ("auroc", "average_precision", "roc", "precision_recall_curve")}
-TM_CLASSES = {f"{task}{metric}" for task in ("", "Binary", "Multiclass", "Multilabel")
-              for metric in ("AUROC", "AveragePrecision", "ROC", "PrecisionRecallCurve")}
-KEEPS_METRIC = {"to", "cuda", "cpu", "clone", "double", "float"}
+from dllint.facts.bindings import argument_for, call_sites
+from dllint.facts.kinds import Kind
+from dllint.facts.metrics import metric_call
+from dllint.facts.values import kind_of
 
 
 class HardLabelsToRankingMetric(Rule):
@@ -98,15 +80,15 @@ class HardLabelsToRankingMetric(Rule):
     def check_python(self, module):
         found = {}  # by location: a helper called twice from one line is one finding
         for call in module.nodes("Call"):
-            sink = self._sink(module, call)
-            if sink is None:
+            metric = metric_call(module, call)
+            if metric is None or metric.needs is not Kind.SCORES:
                 continue
-            metric, argument, role = sink
-            value = kind_of(module, argument)
+            value = kind_of(module, metric.prediction)
             if value.kind is Kind.HARD_LABELS:
-                self._keep(found, self._report(module, argument, value, f"{metric} gets hard labels as `{role}`"))
+                opening = f"{metric.name} gets hard labels as `{metric.prediction_role}`"
+                self._keep(found, self._report(module, metric.prediction, value, opening))
             elif value.kind is Kind.PARAMETER:
-                self._through_helper(module, call, metric, role, value.parameter, found)
+                self._through_helper(module, metric, value.parameter, found)
         return list(found.values())
 
     @staticmethod
@@ -114,7 +96,7 @@ class HardLabelsToRankingMetric(Rule):
         if diagnostic is not None:
             found.setdefault(diagnostic.location, diagnostic)
 
-    def _through_helper(self, module, metric_call, metric, role, parameter, found) -> None:
+    def _through_helper(self, module, metric, parameter, found) -> None:
         # `def obtain_auc(actual, pred): roc_curve(actual, pred)`: judged where it is called.
         function, name = parameter
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -124,9 +106,9 @@ class HardLabelsToRankingMetric(Rule):
             value = kind_of(module, argument) if argument is not None else None
             if value is None or value.kind is not Kind.HARD_LABELS:
                 continue
-            opening = (f"`{function.name}` passes `{name}` to {metric} as `{role}` "
-                       f"(line {metric_call.lineno}), and gets hard labels here")
-            related = Related(module.location(metric_call), f"{metric} is called here")
+            opening = (f"`{function.name}` passes `{name}` to {metric.name} as `{metric.prediction_role}` "
+                       f"(line {metric.call.lineno}), and gets hard labels here")
+            related = Related(module.location(metric.call), f"{metric.name} is called here")
             self._keep(found, self._report(module, argument, value, opening, related))
 
     def _report(self, module, argument, value, opening, *related):
@@ -145,65 +127,3 @@ class HardLabelsToRankingMetric(Rule):
             message += "; used only for estimators without `predict_proba` or `decision_function`"
             severity = Severity.INFO
         return self.diagnostic(module.location(argument), message, severity=severity, related=related)
-
-    def _sink(self, module, call):
-        """(metric name, score argument, its parameter name) when `call` is a ranking metric."""
-        for qualified in _candidates(module, call.func):
-            if qualified.startswith("sklearn.metrics.") and qualified[16:] in SKLEARN:
-                return _argument(call, f"`{qualified[16:]}`", 1, SCORE_KEYWORDS, SKLEARN[qualified[16:]])
-            if qualified.startswith("torchmetrics.") and qualified.rsplit(".", 1)[-1] in TM_FUNCTIONS:
-                return _argument(call, f"`{qualified.rsplit('.', 1)[-1]}`", 0, ("preds",), "preds")
-        # A torchmetrics object: `auroc(preds, target)`, `self.val_auroc.update(preds, target)`.
-        if "torchmetrics" not in module.names.imported_modules:
-            return None
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in ("update", "forward"):
-            func = func.value
-        metric = _metric_object(module, func)
-        return _argument(call, metric, 0, ("preds",), "preds") if metric else None
-
-
-def _argument(call, metric, position, keywords, role):
-    """(how to name the metric, its score argument, the parameter name) for the message."""
-    if len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[:position + 1]):
-        return metric, call.args[position], role
-    for keyword in call.keywords:
-        if keyword.arg in keywords:
-            return metric, keyword.value, keyword.arg
-    return None
-
-
-def _candidates(module, func) -> list[str]:
-    qualified = module.qualified_name(func)
-    if qualified is not None:
-        return [qualified]
-    parts = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if not isinstance(func, ast.Name) or definitions(module, func):
-        return []
-    # `from sklearn.metrics import *`: the name may come from any star-imported module.
-    dotted = ".".join([func.id, *reversed(parts)])
-    return [f"{star}.{dotted}" for star in module.names.star_modules]
-
-
-def _metric_object(module, func, hops=0):
-    """The torchmetrics class `func` is an instance of (also inside a `MetricCollection`)."""
-    if isinstance(func, ast.Call):
-        if isinstance(func.func, ast.Attribute) and func.func.attr in KEEPS_METRIC and hops < 4:
-            return _metric_object(module, func.func.value, hops + 1)
-        names = [n.rsplit(".", 1)[-1] for n in _candidates(module, func.func) if n.startswith("torchmetrics.")]
-        metric = next((n for n in names if n in TM_CLASSES), None)
-        if metric is not None:
-            return f"`{metric}`"
-        if "MetricCollection" in names:
-            inner = [_metric_object(module, n, hops + 1) for n in ast.walk(func) if isinstance(n, ast.Call)
-                     and n is not func]
-            member = next((m for m in inner if m), None)
-            return f"{member} in a `MetricCollection`" if member else None
-        return None
-    if isinstance(func, (ast.Name, ast.Attribute)) and hops < 4:
-        found = [_metric_object(module, v, hops + 1) for v in assigned_values(module, func)]
-        return next((m for m in found if m), None)
-    return None
