@@ -40,12 +40,7 @@ class Constant:
 
 def resolver(module) -> Resolver:
     """The module's resolver, made once and shared by every rule that asks."""
-    # Kept on the module itself so it lives and dies with it: a global map keyed by module would
-    # keep every linted file alive, since the resolver refers back to its module.
-    found = vars(module).get("_dllint_constants")
-    if found is None:
-        found = vars(module)["_dllint_constants"] = Resolver(module)
-    return found
+    return module.fact(Resolver)
 
 
 def resolve(module, expr: ast.AST | None) -> Constant | None:

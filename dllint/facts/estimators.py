@@ -112,11 +112,7 @@ def predict_means_labels(module) -> bool:
     """Whether `.predict` of a model of unseen origin returns class labels in this file: a
     scikit-learn modelling file that imports no library whose models predict scores (Keras,
     xgboost/lightgbm Boosters, statsmodels) or run the project's own `predict` (torch, jax)."""
-    # Kept on the module, like the value tracker, so it lives and dies with it.
-    found = vars(module).get("_dllint_predict_means_labels")
-    if found is None:
-        found = vars(module)["_dllint_predict_means_labels"] = _predict_means_labels(module)
-    return found
+    return module.fact(_predict_means_labels)
 
 
 def in_score_fallback(module, statement: ast.AST) -> bool:

@@ -13,7 +13,6 @@ parameter) yields no Setting, and rules stay silent. Config files are read here.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from dllint.engine.diagnostic import Location
@@ -24,22 +23,14 @@ from dllint.facts.hyperparameter_setting import Setting
 
 __all__ = ["CONFIG_KEYS", "Setting", "by_value", "from_config", "from_python", "sibling"]
 
-_PY_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_CONFIG_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def from_python(module) -> list[Setting]:
-    found = _PY_CACHE.get(module)
-    if found is None:
-        found = _PY_CACHE[module] = python_hyperparameters.collect(module)
-    return found
+    return module.fact(python_hyperparameters.collect)
 
 
 def from_config(config) -> list[Setting]:
-    found = _CONFIG_CACHE.get(config)
-    if found is None:
-        found = _CONFIG_CACHE[config] = _config_settings(config)
-    return found
+    return config.fact(_config_settings)
 
 
 def by_value(settings: list[Setting], name: str) -> list[list[Setting]]:

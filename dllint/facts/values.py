@@ -57,12 +57,7 @@ def kind_of(module, expr: ast.expr) -> ValueKind:
 
 
 def _analysis(module) -> _Values:
-    # Kept on the module itself so it lives and dies with it (a global map keyed by module would
-    # keep every linted file alive: the analysis refers back to its module).
-    found = vars(module).get("_dllint_values")
-    if found is None:
-        found = vars(module)["_dllint_values"] = _Values(module)
-    return found
+    return module.fact(_Values)
 
 
 class _Values:

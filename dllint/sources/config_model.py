@@ -69,6 +69,15 @@ class ConfigFile:
     format: str  # "yaml" | "json" | "toml" | "python"
     text: str
     documents: list[ConfigNode]
+    _facts: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def fact(self, compute):
+        """`compute(self)`, once per file whoever asks first."""
+        try:
+            return self._facts[compute]
+        except KeyError:
+            value = self._facts[compute] = compute(self)
+            return value
 
     def walk(self) -> Iterator[ConfigNode]:
         for document in self.documents:

@@ -28,6 +28,16 @@ class PythonModule:
         self.tree = tree
         # Filled by the engine's single walk: AST class name -> nodes, in walk order.
         self.nodes_by_type: dict[str, list[ast.AST]] = {}
+        self._facts: dict = {}
+
+    def fact(self, compute):
+        """`compute(self)`, once per file whoever asks first. Kept on the module so a fact lives
+        and dies with it (a global map keyed by module would keep every linted file alive)."""
+        try:
+            return self._facts[compute]
+        except KeyError:
+            value = self._facts[compute] = compute(self)
+            return value
 
     @functools.cached_property
     def lines(self) -> list[str]:
