@@ -32,6 +32,22 @@ class Project:
     def display(self, relative: str) -> str:
         return display_path(self.root / relative, self.cwd)
 
+    def relative(self, display: str) -> str:
+        """A linted file's path relative to the project root (from its display path)."""
+        path = (self.cwd / display).resolve() if not display.startswith("/") else Path(display)
+        try:
+            return path.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return display
+
+    @cached_property
+    def modules(self):
+        """The project's Python files by dotted name: follow `import`s to files (see engine/modules.py).
+        Works with display paths: `project.modules.resolve("models.net")` -> relative path."""
+        from dllint.engine.modules import ModuleIndex
+
+        return ModuleIndex([self.relative(s.path) for s in self.summaries if s.kind == "python"])
+
     def exists(self, relative: str) -> bool:
         return (self.root / relative).exists()
 
