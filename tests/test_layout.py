@@ -14,7 +14,7 @@ from dllint.engine.settings import (
     from_mapping,
     with_overrides,
 )
-from dllint.facts.layout import closest, missing_parts, profiles
+from dllint.facts.layout import chosen, closest, missing_parts, places, profiles
 
 SEED_TREE = {
     "requirements.txt": "torch\n",
@@ -38,7 +38,7 @@ def make(root: Path, tree: dict) -> Path:
             path.mkdir(parents=True, exist_ok=True)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content or "", encoding="utf-8")
+            path.write_bytes(content.encode() if isinstance(content, str) else content or b"")
     return root
 
 
@@ -148,3 +148,24 @@ def test_package_placeholder_is_src_or_a_top_level_package(tmp_path):
     assert missing_parts(project(tmp_path), parts) == []
     make(tmp_path / "v1", {"src/models/train_model.py": ""})
     assert missing_parts(project(tmp_path / "v1"), parts) == []
+
+
+def test_every_profile_says_where_models_datasets_and_metrics_go():
+    for profile in profiles().values():
+        assert {kind for kind, _ in profile.places} == {"model", "dataset", "metric"}, profile.name
+
+
+def test_places_are_the_existing_alternatives(tmp_path):
+    make(tmp_path, {"churn/__init__.py": "", "churn/modeling/train.py": "", "churn/dataset.py": ""})
+    ccds = profiles()["cookiecutter-data-science"]
+    assert places(project(tmp_path), ccds, "model") == ["churn/modeling/"]
+    assert places(project(tmp_path), ccds, "dataset") == ["churn/dataset.py"]
+    assert places(project(tmp_path), profiles()["seed"], "model") == []
+
+
+def test_chosen_profile_is_the_named_one_or_the_closest_of_a_dl_project(tmp_path):
+    make(tmp_path, SEED_TREE)
+    assert chosen(project(tmp_path), 0.34) is None  # no summaries: imports nothing
+    named = Project(tmp_path, from_mapping({"layout": "pytorch-template"}, root=tmp_path), [], tmp_path, True)
+    profile, missing, explicit = chosen(named, 0.34)
+    assert (profile.name, explicit) == ("pytorch-template", True) and "test.py" in missing

@@ -81,7 +81,9 @@ def test_doc_examples(rule, section, fires, tmp_path):
     blocks = BLOCK.findall(rule.doc_sections().get(section, ""))
     assert blocks, f"{rule.code}: '## {section}' has no code block"
     language, body = blocks[0]
-    _materialize(language, body, tmp_path)
+    # A tree may be followed by the files it cannot spell in one line (`# main.py` python blocks).
+    for block_language, block_body in blocks if language == "tree" else blocks[:1]:
+        _materialize(block_language, block_body, tmp_path)
     found, errors = actual(tmp_path, rule.code)
     assert errors == []
     codes = [code for _, _, code in found]

@@ -140,12 +140,18 @@ def _wants_color(is_tty: bool) -> bool:
 
 
 def _sources(diagnostics) -> dict[str, str]:
+    # Source lines for the `full` format. Findings may point at a multi-GB checkpoint (DL702):
+    # only small text files are read.
     texts = {}
     for path in {d.path for d in diagnostics}:
         try:
-            texts[path] = Path(path).read_text(encoding="utf-8", errors="replace")
+            if Path(path).stat().st_size > 2 * 1024 * 1024:
+                continue
+            data = Path(path).read_bytes()
         except OSError:
-            pass
+            continue
+        if b"\0" not in data[:8192]:
+            texts[path] = data.decode("utf-8", errors="replace")
     return texts
 
 

@@ -83,7 +83,8 @@ class Project:
     @cached_property
     def git_tracked(self) -> frozenset[str] | None:
         """Paths tracked by git, relative to the root; None without git or outside a work tree."""
-        if not (self.root / ".git").exists():
+        # The root may be a sub-project of a larger work tree (a monorepo): look upwards.
+        if not any((d / ".git").exists() for d in [self.root, *self.root.parents]):
             return None
         try:
             output = subprocess.run(["git", "-C", str(self.root), "ls-files", "-z"], capture_output=True,

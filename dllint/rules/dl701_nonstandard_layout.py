@@ -6,14 +6,8 @@ from dataclasses import dataclass, field
 
 from dllint.engine.diagnostic import Severity
 from dllint.engine.rule import Rule
-from dllint.facts.layout import Profile, closest, missing_parts, profiles
+from dllint.facts.layout import Profile, chosen
 
-# A project that imports none of these is a library or an unrelated repository: it is not told
-# to grow checkpoints/ when `layout` is left on auto.
-DL_PACKAGES = frozenset({
-    "torch", "torchvision", "tensorflow", "keras", "sklearn", "lightning", "pytorch_lightning",
-    "jax", "flax", "transformers", "timm", "xgboost", "lightgbm",
-})
 LISTED = 6  # missing parts named in the message; the rest are counted
 
 
@@ -80,21 +74,9 @@ class NonstandardLayout(Rule):
                     "be present before the rule speaks"})
 
     def check_project(self, project):
-        if not project.is_root:
-            return None
-        layout = project.settings.layout
-        if isinstance(layout, tuple):
-            profile = Profile("custom", "the `layout` list in dllint's settings", layout, ())
-            return self._report(project, profile, missing_parts(project, profile.parts), explicit=True)
-        if layout != "auto":
-            profile = profiles()[layout]
-            return self._report(project, profile, missing_parts(project, profile.parts), explicit=True)
-        if not project.imports & DL_PACKAGES:
-            return None
-        profile, missing = closest(project)
-        if len(profile.parts) - len(missing) < self.options.min_match * len(profile.parts):
-            return None
-        return self._report(project, profile, missing, explicit=False)
+        found = chosen(project, self.options.min_match) if project.is_root else None
+        # Not a deep-learning project, or one that resembles no profile: nothing to compare with.
+        return self._report(project, *found) if found else None
 
     def _report(self, project, profile: Profile, missing: list[str], explicit: bool):
         if not missing:
