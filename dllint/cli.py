@@ -1,4 +1,4 @@
-"""The command line: `dllint check`, `dllint rule`, `dllint rules`.
+"""The command line: `dllint check`, `dllint probe`, `dllint rule`, `dllint rules`.
 
 Kept light at import time: rules, yaml and rich load only when a command needs them.
 """
@@ -59,6 +59,45 @@ def check(paths, select, ignore, extend_select, format_, output_file, fail_on, e
         jobs=jobs, config_file=config_file, fix=fix, diff=diff, progress=not no_progress,
     )
     sys.exit(run_check(request))
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("script", type=click.Path(dir_okay=False))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--steps", type=click.IntRange(min=1), help="Stop the script after N optimizer steps.")
+@click.option("--sample-every", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Measure gradients and activations every K steps (and the first 3).")
+@click.option("--select", multiple=True, help="Probe codes, prefixes or names to report (default: every DL9 probe).")
+@click.option("--ignore", multiple=True, help="Codes, prefixes or names to skip.")
+@click.option("--extend-select", multiple=True, help="Codes, prefixes or names to add to the selection.")
+@click.option("--format", "format_", type=click.Choice(FORMATS),
+              help="Output format [default: full on a terminal, else concise].")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False),
+              help="Write the report here, apart from the script's own output.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), default="warning", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Settings file to use (pyproject.toml or dllint.yaml).")
+def probe(script, args, steps, sample_every, select, ignore, extend_select, format_, output_file, fail_on,
+          exit_zero, config_file) -> None:
+    """Run a training script (as `python SCRIPT ARGS` would) under the runtime probes (DL9xx).
+
+    Needs torch. Put the script's own options after `--` or after the script name.
+    """
+    from dllint.commands.check import CheckRequest
+    from dllint.commands.probe import ProbeRequest, run_probe
+
+    args = list(args)
+    if args[:1] == ["--"]:  # `dllint probe train.py -- --lr 0.1`: the separator is ours, not the script's
+        args = args[1:]
+    report = CheckRequest(
+        paths=[script], select=_codes(select), ignore=_codes(ignore) or (),
+        extend_select=_codes(extend_select) or (), format=format_, output_file=output_file,
+        fail_on=fail_on, exit_zero=exit_zero, config_file=config_file, use_cache=False, progress=False,
+    )
+    request = ProbeRequest(script=script, args=args, steps=steps, sample_every=sample_every, report=report)
+    sys.exit(run_probe(request))
 
 
 @main.command()

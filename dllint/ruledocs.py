@@ -19,7 +19,9 @@ SECTION_ORDER = ("What it does", "Why is this bad?", "Example", "Use instead")
 def _inputs(rule: type[Rule]) -> str:
     kinds = [name for name, reads in (("Python", rule.reads_python()), ("config files", rule.reads_configs()),
                                       ("project tree", rule.reads_project())) if reads]
-    if rule.engine_emitted:
+    if rule.probe:
+        kinds.append("runtime probe (`dllint probe`, `dllint.probes`)")
+    elif rule.engine_emitted:
         kinds.append("emitted by the engine")
     return ", ".join(kinds)
 

@@ -18,5 +18,5 @@ def test_readme_commands_name_real_paths():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "dllint check examples/image-classifier" in readme
     assert (REPO / "examples" / "image-classifier").is_dir()
-    assert "pip install -e '.[dev]'" in readme and "python -m pytest" in readme
+    assert "pip install -e '.[dev,probes]'" in readme and "python -m pytest" in readme
     assert "python -m pytest" in (REPO / ".ci" / "run").read_text()

@@ -34,15 +34,15 @@ class CheckRequest:
 def run_check(request: CheckRequest) -> int:
     cwd = Path.cwd()
     try:
-        settings_for = _settings_resolver(request, cwd)
+        settings_for = settings_resolver(request, cwd)
         from dllint.engine.discovery import discover
 
         discovery = discover(request.paths, settings_for, cwd)
     except SettingsError as exc:
-        _settings_error(exc, cwd)
+        settings_error(exc, cwd)
         return 2
     except UsageError as exc:
-        _error(str(exc))
+        error(str(exc))
         return 2
     from dllint.engine.cache import Cache, default_directory
     from dllint.engine.runner import default_jobs, run
@@ -57,9 +57,9 @@ def run_check(request: CheckRequest) -> int:
         diagnostics, fix_errors = apply_fixes(diagnostics, cwd, write=request.fix, diff_stream=sys.stdout)
         outcome.errors.extend(fix_errors)
     if not request.diff:
-        _report(request, diagnostics, outcome.files_checked)
+        report(request, diagnostics, outcome.files_checked)
     for message in outcome.errors:
-        _error(message)
+        error(message)
     if outcome.errors:
         return 2
     if request.exit_zero:
@@ -68,7 +68,7 @@ def run_check(request: CheckRequest) -> int:
     return 1 if any(d.severity >= threshold for d in diagnostics) else 0
 
 
-def _settings_resolver(request: CheckRequest, cwd: Path):
+def settings_resolver(request: CheckRequest, cwd: Path):
     from dllint.engine.discovery import ROOT_MARKERS
     from dllint.engine.settings import find_settings_file, load_settings, with_overrides
 
@@ -110,7 +110,7 @@ def _validate(settings) -> None:
         expand_all(group)
 
 
-def _report(request: CheckRequest, diagnostics, files_checked: int) -> None:
+def report(request: CheckRequest, diagnostics, files_checked: int) -> None:
     from dllint.engine.context import ReportContext
     from dllint.engine.registry import all_rules
     from dllint.reports import load
@@ -172,11 +172,11 @@ def _progress(request: CheckRequest, total: int):
     return ProgressBar(total)
 
 
-def _error(message: str) -> None:
+def error(message: str) -> None:
     print(f"dllint: error: {message}", file=sys.stderr)
 
 
-def _settings_error(exc: SettingsError, cwd: Path) -> None:
+def settings_error(exc: SettingsError, cwd: Path) -> None:
     if exc.path:
         try:
             shown = Path(exc.path).resolve().relative_to(cwd).as_posix()

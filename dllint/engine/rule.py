@@ -43,6 +43,8 @@ class Rule:
     fixable: ClassVar[bool] = False
     # Rules emitted by the engine itself (parse errors, settings) have no hooks.
     engine_emitted: ClassVar[bool] = False
+    # Runtime probes (DL9xx): emitted by `dllint probe` / `dllint.probes`, never by `check`.
+    probe: ClassVar[bool] = False
 
     def __init__(self, options: Any = None) -> None:
         self.options = options if options is not None else self.Options()

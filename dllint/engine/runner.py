@@ -15,6 +15,7 @@ from dllint.engine.diagnostic import Diagnostic
 from dllint.engine.discovery import Discovery, Target
 from dllint.engine.ignore import spec
 from dllint.engine.project import Project
+from dllint.engine.registry import all_rules
 from dllint.engine.ruleset import RuleSet, RuleSetSpec
 from dllint.engine.summary import FileResult
 from dllint.engine.worker import check_file
@@ -130,13 +131,14 @@ def _finish(discovery, by_path: dict[str, FileResult], extra: list[Diagnostic], 
         suppressions = result.suppressions if result else _suppressions_of(cwd / path)
         settings = settings_by_path.get(path) or (discovery.roots[0][1] if discovery.roots else None)
         if settings is not None:
-            diagnostics = _drop_per_file_ignores(diagnostics, cwd / path, settings)
+            diagnostics = drop_per_file_ignores(diagnostics, cwd / path, settings)
         kept = supp.apply(diagnostics, suppressions)
         if settings is not None and suppressions:
             ruleset = rulesets[RuleSetSpec.from_settings(settings)]
             if ruleset.selected("DL004"):
                 rule = ruleset.engine_rule("DL004")
-                ran = ruleset.spec.codes
+                # Probe codes never run under `check`: their suppressions cannot be judged here.
+                ran = frozenset(c for c in ruleset.spec.codes if not all_rules()[c].probe)
                 lines = _lines_of(cwd / path)
                 kept.extend(rule.diagnostic(loc, msg, fix=fix)
                             for loc, msg, fix in supp.unused(path, suppressions, ran, lines))
@@ -145,7 +147,7 @@ def _finish(discovery, by_path: dict[str, FileResult], extra: list[Diagnostic], 
     return final
 
 
-def _drop_per_file_ignores(diagnostics, path: Path, settings) -> list[Diagnostic]:
+def drop_per_file_ignores(diagnostics, path: Path, settings) -> list[Diagnostic]:
     if not settings.per_file_ignores:
         return diagnostics
     from dllint.engine.selection import expand_all
