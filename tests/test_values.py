@@ -447,3 +447,72 @@ def test_errors_name_the_origin_on_another_line():
     assert "`obtain_auc` passes `pred` to `roc_curve`" in finding.message
     lines = sorted(r.location.line for r in finding.related)
     assert lines == [20, 35]  # the metric inside the helper, and where the labels were made
+
+
+# Dict items, in-place rewrites, probability columns, logits, imported functions. ---------------
+def test_dict_items_written_or_built_as_literals():
+    assert kind("""
+        import torch
+        out = {"preds": logits.argmax(1), "probs": torch.softmax(logits, 1)[:, 1]}
+        roc_auc_score(y, out["preds"])
+        """).kind is Kind.HARD_LABELS
+    assert kind("""
+        import torch
+        results = {}
+        results["preds"] = logits.argmax(1).cpu().numpy()
+        results["probs"] = torch.sigmoid(logits).cpu().numpy()
+        roc_auc_score(y, results["probs"])
+        roc_auc_score(y, results["preds"])
+        """).kind is Kind.HARD_LABELS
+    assert kind("""
+        out = {"preds": logits.argmax(1)}
+        roc_auc_score(y, out["scores"])
+        """).kind is Kind.UNKNOWN
+
+
+@pytest.mark.parametrize("rewrite", ["y_pred[y_pred > 0.5] = 1", "y_pred.round_()", "y_pred[:] = 0"])
+def test_values_rewritten_in_place_are_unknown(rewrite):
+    found = kind(f"""
+        import torch
+        y_pred = torch.sigmoid(model(x))
+        {rewrite}
+        accuracy_score(y, y_pred)
+        """, "accuracy_score")
+    assert found.kind is Kind.UNKNOWN
+
+
+def test_probability_columns():
+    source = """
+        import torch
+        proba = clf.predict_proba(X)
+        {line}
+        roc_auc_score(y, p)
+        """
+    assert kind(source.format(line="p = proba[:, 0]")).column == 0
+    assert kind(source.format(line="p = torch.softmax(out, 1)[..., 0].numpy()")).column == 0
+    assert kind(source.format(line="p = proba[:, 1]")).column == 1
+    for line in ("p = 1 - proba[:, 0]", "p = -proba[:, 0]", "p = torch.sigmoid(out)[:, 0]", "p = proba[0]"):
+        found = kind(source.format(line=line))
+        assert found.kind is Kind.SCORES and found.column is None, line
+
+
+def test_logits_attribute_is_scores():
+    assert kind("accuracy_score(y, model(**batch).logits)", "accuracy_score").kind is Kind.SCORES
+
+
+def test_imported_functions_are_external_only_when_traced():
+    from dllint.facts.values import traced_kind
+
+    module = parse("""
+        from utils.predict import predict_labels
+        preds = predict_labels(model, loader)
+        _, hard = predict_labels(model, loader)
+        roc_auc_score(y, preds)
+        roc_auc_score(y, hard)
+        """)
+    first, second = sorted((c for c in module.nodes("Call") if getattr(c.func, "id", "") == "roc_auc_score"),
+                           key=lambda c: c.lineno)
+    assert kind_of(module, first.args[1]).kind is Kind.UNKNOWN
+    traced = traced_kind(module, first.args[1])
+    assert traced.kind is Kind.EXTERNAL and module.qualified_name(traced.call.func) == "utils.predict.predict_labels"
+    assert traced_kind(module, second.args[1]).selection == (1,)

@@ -23,11 +23,25 @@ def definitions(module, expr: ast.expr) -> list:
     latest = scopes.scope_of(expr).latest(name, expr.lineno)
     if latest is not None or dotted is None:
         return [latest] if latest is not None else []
-    # `self.x` set in another method (`__init__`, `setup`): every binding in the class.
+    # `self.x` set in another method (`__init__`, `setup`): every binding in the class. Only the
+    # methods whose text names it are scanned: a large class has hundreds of methods.
     owner = enclosing_class(module, expr)
-    methods = [m for m in (owner.body if owner else ()) if isinstance(m, ast.FunctionDef)]
+    methods = [m for m in (owner.body if owner else ()) if isinstance(m, ast.FunctionDef)
+               and dotted in _method_text(module, m)]
     return [d for m in methods for d in scopes.scope_of(m).definitions.get(dotted, ())
             if d.kind != "mutation"]
+
+
+def _method_text(module, method: ast.AST) -> str:
+    texts = module.fact(_MethodTexts).texts
+    if method not in texts:
+        texts[method] = module.segment(method)
+    return texts[method]
+
+
+class _MethodTexts:
+    def __init__(self, module) -> None:
+        self.texts: dict[ast.AST, str] = {}
 
 
 def assigned_values(module, expr: ast.expr) -> list[ast.expr]:
@@ -49,9 +63,12 @@ def appended(module, d, use: ast.expr) -> list[ast.expr]:
 
 
 def enclosing_class(module, node: ast.AST) -> ast.ClassDef | None:
-    while node is not None and not isinstance(node, ast.ClassDef):
-        node = module.parents.get(node)
-    return node
+    """The class around `node` (`node` itself if it is one). Up the scopes, not `module.parents`,
+    which maps the whole file on first use."""
+    scope = module.scopes.scope_of(node)
+    while scope is not None and not isinstance(scope.node, ast.ClassDef):
+        scope = scope.parent
+    return scope.node if scope is not None else None
 
 
 def class_of(module, expr: ast.expr) -> ast.ClassDef | None:
@@ -69,14 +86,23 @@ def class_of(module, expr: ast.expr) -> ast.ClassDef | None:
 def comprehension_binding(module, name: ast.Name) -> tuple[ast.expr, tuple[int, ...]] | None:
     """(iterable, unpacking path) when a comprehension around `name` binds it:
     `[p for _, p in pairs]` binds `p` to member 1 of each item of `pairs`."""
-    node = module.parents.get(name)
-    while node is not None and not isinstance(node, ast.stmt):
-        for generator in getattr(node, "generators", ()):
+    position = (name.lineno, name.col_offset)
+    around = [c for c in module.fact(_comprehensions) if (c.lineno, c.col_offset) <= position
+              <= (c.end_lineno, c.end_col_offset)]
+    for node in sorted(around, key=lambda c: (c.lineno, c.col_offset), reverse=True):  # innermost first
+        for generator in node.generators:
             path = _path_to(generator.target, name.id, ())
             if path is not None:
                 return generator.iter, path
-        node = module.parents.get(node)
     return None
+
+
+def _comprehensions(module) -> list[ast.AST]:
+    # From the engine's index: walking up through `module.parents` would map the whole tree.
+    kinds = ("ListComp", "SetComp", "GeneratorExp", "DictComp")
+    if module.nodes_by_type:
+        return module.nodes(*kinds)
+    return [n for n in ast.walk(module.tree) if type(n).__name__ in kinds]
 
 
 def same_file_function(module, func: ast.expr) -> tuple[ast.AST, int] | None:
@@ -146,3 +172,42 @@ def _path_to(target: ast.AST, name: str, path: tuple[int, ...]) -> tuple[int, ..
         if found is not None:
             return found
     return None
+
+
+def item_writes(module, use: ast.expr) -> dict[str, list[tuple[int, object, ast.expr | None]]]:
+    """Writes into containers in the scope of `use`, by container name: `(line, key, value)` for
+    `d["preds"] = v` (key "preds"), `(line, None, v)` for an element rewrite such as
+    `y_pred[y_pred > 0.5] = 1`, and `(line, None, None)` for an in-place method (`p.round_()`)."""
+    return module.fact(_ItemWrites).of(module.scopes.scope_of(use).node)
+
+
+class _ItemWrites:
+    def __init__(self, module) -> None:
+        self.by_scope: dict[ast.AST, dict] = {}
+
+    def of(self, scope: ast.AST) -> dict:
+        found = self.by_scope.get(scope)
+        if found is None:
+            found = self.by_scope[scope] = _item_writes(scope)
+        return found
+
+
+def _item_writes(scope: ast.AST) -> dict:
+    found: dict[str, list] = {}
+    for node in own_nodes(scope) if hasattr(scope, "body") and isinstance(scope.body, list) else ():
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                name = _container(target.value) if isinstance(target, ast.Subscript) else None
+                if name is not None:
+                    key = target.slice.value if isinstance(target.slice, ast.Constant) and \
+                        isinstance(target.slice.value, str) and isinstance(node, ast.Assign) else None
+                    found.setdefault(name, []).append((node.lineno, key, node.value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, name = node.func.attr, _container(node.func.value)
+            if name is not None and method.endswith("_") and not method.startswith("_"):
+                found.setdefault(name, []).append((node.lineno, None, None))  # torch in-place op
+    return found
+
+
+def _container(expr: ast.AST) -> str | None:
+    return expr.id if isinstance(expr, ast.Name) else dotted_self(expr)

@@ -118,14 +118,30 @@ def predict_means_labels(module) -> bool:
 def in_score_fallback(module, statement: ast.AST) -> bool:
     """Inside `if hasattr(clf, "predict_proba") ... else:` or an `except` around a score call:
     labels used only where the estimator offers no scores."""
-    node = module.parents.get(statement)
-    while node is not None and not isinstance(node, (ast.FunctionDef, ast.Module)):
-        if isinstance(node, ast.If) and _mentions_scores(node.test):
+    position = (statement.lineno, statement.col_offset)
+    # Only the statements around it in its own function count. Found by position: mapping every
+    # node to its parent costs a walk of the whole file.
+    scope = module.scopes.scope_of(statement)
+    while scope.parent is not None and not isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        scope = scope.parent
+    start = (scope.node.lineno, scope.node.col_offset) if scope.parent is not None else (0, 0)
+    for node in _around(module, ("If",), position, start):
+        if _mentions_scores(node.test):
             return True
-        if isinstance(node, ast.ExceptHandler) and any(_mentions_scores(s) for s in module.parents[node].body):
+    for node in _around(module, ("Try", "TryStar"), position, start):
+        if any(_spans(h, position) for h in node.handlers) and any(_mentions_scores(s) for s in node.body):
             return True
-        node = module.parents.get(node)
     return False
+
+
+def _around(module, kinds: tuple[str, ...], position, start) -> list[ast.AST]:
+    nodes = module.nodes(*kinds) if module.nodes_by_type else [
+        n for n in ast.walk(module.tree) if type(n).__name__ in kinds]
+    return [n for n in nodes if (n.lineno, n.col_offset) >= start and _spans(n, position)]
+
+
+def _spans(node: ast.AST, position) -> bool:
+    return (node.lineno, node.col_offset) <= position <= (node.end_lineno, node.end_col_offset)
 
 
 def _predict_means_labels(module) -> bool:

@@ -19,6 +19,9 @@ class Kind(enum.Enum):
     HARD_LABELS = "hard labels"  # class indices, thresholded, rounded or int-cast values, booleans
     SCORES = "scores"  # probabilities, logits, decision values, regression outputs
     PARAMETER = "parameter"  # passes through a parameter of the enclosing function
+    # What a function of another file returns (`compute(x)` imported from the project): only the
+    # project phase can tell. `kind_of` reports it as UNKNOWN; `traced_kind` keeps it.
+    EXTERNAL = "external"
     EMPTY = "empty"  # an empty container that is filled later (`preds = []`)
     UNKNOWN = "unknown"
 
@@ -43,6 +46,10 @@ class ValueKind:
     elements: tuple[ValueKind, ...] | None = None  # a tuple's members (`torch.max(x, 1)`)
     parameter: tuple[ast.AST, str] | None = None  # (function, name) when kind is PARAMETER
     fallback: bool = False  # hard only where the estimator offers no scores (`hasattr` checks)
+    # SCORES that are one column of a class-probability matrix: `predict_proba(X)[:, 0]` is 0.
+    column: int | None = None
+    call: ast.Call | None = None  # when kind is EXTERNAL: the call into the other file
+    selection: tuple[int, ...] = ()  # EXTERNAL: the tuple members taken from what it returns
 
 
 UNKNOWN = ValueKind(Kind.UNKNOWN)
@@ -70,13 +77,16 @@ def merge(kinds) -> ValueKind:
     if found == {Kind.HARD_LABELS, Kind.SCORES} and all(k.fallback for k in labels):
         # Scores where the estimator has them, labels as a last resort: still a fallback.
         return replace(labels[0], elements=elements)
-    if len(found) == 1 and len({k.parameter for k in kinds}) == 1:
-        return replace(kinds[0], elements=elements, fallback=all(k.fallback for k in kinds))
+    if len(found) == 1 and len({(k.parameter, k.call, k.selection) for k in kinds}) == 1:
+        column = kinds[0].column if len({k.column for k in kinds}) == 1 else None
+        return replace(kinds[0], elements=elements, fallback=all(k.fallback for k in kinds), column=column)
     return ValueKind(Kind.UNKNOWN, elements=elements)
 
 
 def select(found: ValueKind, path: tuple[int, ...]) -> ValueKind:
     """One member of a tuple value (`_, pred = torch.max(out, 1)` takes member 1)."""
+    if found.kind is Kind.EXTERNAL and found.elements is None:
+        return replace(found, selection=found.selection + tuple(path))
     for index in path:
         if found.elements is None or not -len(found.elements) <= index < len(found.elements):
             return UNKNOWN

@@ -65,13 +65,17 @@ def metric_call(module, call: ast.Call) -> MetricCall | None:
         if qualified.startswith("torchmetrics.") and name in TM_FUNCTIONS:
             return _torchmetrics(call, f"`{name}`")
     # A torchmetrics object: `auroc(preds, target)`, `self.val_auroc.update(preds, target)`.
-    if "torchmetrics" not in module.names.imported_modules:
+    if not module.fact(_imports_torchmetrics):
         return None
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in ("update", "forward"):
         func = func.value
     metric = torchmetrics_object(module, func)
     return _torchmetrics(call, metric) if metric else None
+
+
+def _imports_torchmetrics(module) -> bool:
+    return "torchmetrics" in module.names.imported_modules
 
 
 def torchmetrics_object(module, expr: ast.expr, hops: int = 0) -> str | None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 
-from dllint.engine.diagnostic import Related, Severity
+from dllint.engine.diagnostic import Severity
 from dllint.engine.rule import Rule
-from dllint.facts.bindings import argument_for, call_sites
+from dllint.facts.cross_file_metrics import reported_cross_file
+from dllint.facts.function_summaries import HARD_LABEL_TOKENS, file_flows
 from dllint.facts.kinds import Kind
-from dllint.facts.metrics import metric_call
-from dllint.facts.values import kind_of
+from dllint.facts.metric_inputs import reported_inputs
 
 
 class HardLabelsToRankingMetric(Rule):
@@ -23,9 +22,13 @@ class HardLabelsToRankingMetric(Rule):
     `precision_recall_curve`, `det_curve`, `log_loss`, `brier_score_loss`, the
     `*Display.from_predictions` plots, and torchmetrics `AUROC`/`AveragePrecision`/`ROC`. It
     follows the value through assignments, tuple unpacking, list appends joined by
-    `np.concatenate`/`torch.cat`, method chains such as `.detach().cpu().numpy()`, and calls into
-    functions of the same file. When a helper passes its parameter to the metric, the finding is
-    at the call that hands it labels.
+    `np.concatenate`/`torch.cat`, method chains such as `.detach().cpu().numpy()`, dict items,
+    `self.` attributes, calls into functions of the same file, and one call into a function of
+    another project file (followed through the project's imports). When a helper passes its
+    parameter to the metric - `compute_metrics(preds, labels)` in `utils/metrics.py` calling
+    `roc_auc_score(labels, preds)` - the finding is at the call that hands it labels, naming the
+    metric's place; when the labels come from another file's function, it is at the metric,
+    naming that function's place.
 
     Silent when the origin is not visible (a parameter nobody in the file passes, a raw model
     output), for `predict_proba`, `decision_function`, softmax/sigmoid outputs, a regressor's or a
@@ -67,63 +70,39 @@ class HardLabelsToRankingMetric(Rule):
     summary = "Hard predictions (labels) passed where a ranking or probability metric needs scores"
     help = "pass scores: `predict_proba(X)[:, 1]`, `decision_function(X)`, or softmax/sigmoid outputs"
     origin = "The considerations for using common evaluation metrics"
-    # Narrow on purpose: `roc_`/`ROC` alone match `roc_bert`, `_rocm` and `PROCESSOR`.
+    # Narrow on purpose: `roc_`/`ROC` alone match `roc_bert`, `_rocm` and `PROCESSOR`. The second
+    # line lets the rule summarize files that make hard labels for another file's metric.
     triggers = ("roc_curve", "roc_auc", "RocCurve", "ROC(", "auroc", "AUROC", "average_precision",
                 "AveragePrecision", "precision_recall_curve", "PrecisionRecall", "det_curve",
-                "DetCurve", "log_loss", "brier_score", "top_k_accuracy", "_roc(", ".roc(", " roc(")
+                "DetCurve", "log_loss", "brier_score", "top_k_accuracy", "_roc(", ".roc(", " roc(",
+                *HARD_LABEL_TOKENS)
 
     @dataclasses.dataclass(frozen=True)
     class Options:
         report_fallback: bool = dataclasses.field(default=True, metadata={
             "help": "report, at info severity, labels used only when an estimator has no scores"})
 
+    def summarize_python(self, module):
+        # Helpers and metrics are often in different files: the project phase joins them.
+        return file_flows(module, Kind.HARD_LABELS)
+
     def check_python(self, module):
-        found = {}  # by location: a helper called twice from one line is one finding
-        for call in module.nodes("Call"):
-            metric = metric_call(module, call)
-            if metric is None or metric.needs is not Kind.SCORES:
-                continue
-            value = kind_of(module, metric.prediction)
-            if value.kind is Kind.HARD_LABELS:
-                opening = f"{metric.name} gets hard labels as `{metric.prediction_role}`"
-                self._keep(found, self._report(module, metric.prediction, value, opening))
-            elif value.kind is Kind.PARAMETER:
-                self._through_helper(module, metric, value.parameter, found)
-        return list(found.values())
+        found = reported_inputs(module, self._accepts, "hard labels", "hard labels come from here")
+        return [self._diagnostic(module.location(item.argument), item.value.fallback, message,
+                                 related) for item, message, related in found]
 
-    @staticmethod
-    def _keep(found, diagnostic) -> None:
-        if diagnostic is not None:
-            found.setdefault(diagnostic.location, diagnostic)
+    def check_project(self, project):
+        found = reported_cross_file(project, self.code, Kind.SCORES, Kind.HARD_LABELS, "hard labels")
+        return [self._diagnostic(item.location, item.value.fallback, message, related)
+                for item, message, related in found if self.options.report_fallback or not item.value.fallback]
 
-    def _through_helper(self, module, metric, parameter, found) -> None:
-        # `def obtain_auc(actual, pred): roc_curve(actual, pred)`: judged where it is called.
-        function, name = parameter
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return
-        for call, offset in call_sites(module, function):
-            argument = argument_for(call, function, name, offset)
-            value = kind_of(module, argument) if argument is not None else None
-            if value is None or value.kind is not Kind.HARD_LABELS:
-                continue
-            opening = (f"`{function.name}` passes `{name}` to {metric.name} as `{metric.prediction_role}` "
-                       f"(line {metric.call.lineno}), and gets hard labels here")
-            related = Related(module.location(metric.call), f"{metric.name} is called here")
-            self._keep(found, self._report(module, argument, value, opening, related))
+    def _accepts(self, item) -> bool:
+        value = item.value
+        return (item.metric.needs is Kind.SCORES and value.kind is Kind.HARD_LABELS
+                and (self.options.report_fallback or not value.fallback))
 
-    def _report(self, module, argument, value, opening, *related):
-        evidence = value.evidence
-        if value.fallback and not self.options.report_fallback:
-            return None
-        if any(node is evidence.node for node in ast.walk(argument)):
-            message = f"{opening}: {evidence.what}"
-        else:
-            text = module.segment(argument)
-            text = text if len(text) <= 40 else text[:37] + "..."
-            message = f"{opening}: `{text}` holds {evidence.describe()}"
-            related = (*related, Related(module.location(evidence.node), "hard labels come from here"))
-        severity = None
-        if value.fallback:
-            message += "; used only for estimators without `predict_proba` or `decision_function`"
-            severity = Severity.INFO
-        return self.diagnostic(module.location(argument), message, severity=severity, related=related)
+    def _diagnostic(self, location, fallback: bool, message: str, related):
+        if not fallback:
+            return self.diagnostic(location, message, related=related)
+        message += "; used only for estimators without `predict_proba` or `decision_function`"
+        return self.diagnostic(location, message, severity=Severity.INFO, related=related)
