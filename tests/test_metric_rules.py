@@ -3,7 +3,6 @@ summaries (picklable, joined through the project's imports), and the rules' seve
 
 from __future__ import annotations
 
-import ast
 import pickle
 import textwrap
 
@@ -22,8 +21,7 @@ from dllint.sources.python_file import parse_python
 
 def parse(source: str):
     module = parse_python("train.py", textwrap.dedent(source).encode())
-    for node in ast.walk(module.tree):
-        module.nodes_by_type.setdefault(type(node).__name__, []).append(node)
+    # module.nodes_by_type is built on first use, as in the engine
     return module
 
 

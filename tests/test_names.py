@@ -10,8 +10,7 @@ from dllint.sources.python_file import parse_python
 
 def parse(source: str):
     module = parse_python("train.py", textwrap.dedent(source).encode())
-    for node in ast.walk(module.tree):  # what the engine's single walk fills in
-        module.nodes_by_type.setdefault(type(node).__name__, []).append(node)
+    # module.nodes_by_type is built on first use, as in the engine
     return module
 
 

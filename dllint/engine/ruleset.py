@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ class RuleSetSpec:
     options: tuple[tuple[str, object], ...]  # code -> Options instance (picklable dataclasses)
 
     @classmethod
+    @functools.lru_cache(maxsize=64)
     def from_settings(cls, settings: Settings) -> RuleSetSpec:
         codes = resolve(settings.select, settings.extend_select, settings.ignore)
         return cls(codes, tuple((c, o) for c, o in settings.rule_options if c in codes))

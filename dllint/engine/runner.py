@@ -34,12 +34,10 @@ class Outcome:
 def run(discovery: Discovery, cwd: Path, *, jobs: int, cache: Cache | None,
         progress: Callable[[int, int], None] | None = None) -> Outcome:
     rulesets: dict[RuleSetSpec, RuleSet] = {}
-    for target in discovery.targets:
-        spec_ = RuleSetSpec.from_settings(target.settings)
-        rulesets.setdefault(spec_, RuleSet(spec_))
-    for _, settings in discovery.roots:
+    for settings in [t.settings for t in discovery.targets] + [s for _, s in discovery.roots]:
         spec_ = RuleSetSpec.from_settings(settings)
-        rulesets.setdefault(spec_, RuleSet(spec_))
+        if spec_ not in rulesets:
+            rulesets[spec_] = RuleSet(spec_)
     results = _lint_files(discovery.targets, rulesets, jobs, cache, progress)
     outcome = Outcome(errors=list(discovery.errors), files_checked=len(discovery.targets))
     by_path: dict[str, FileResult] = {}

@@ -54,7 +54,6 @@ def _check_python(display: str, data: bytes, ruleset: RuleSet) -> FileResult:
     rules = ruleset.python_rules_for(module.text)
     if not rules:
         return result
-    _index(module)
     _batched_walk(module, rules, result)
     for rule in rules:
         if rule.reads_python() and _overrides_check(rule):
@@ -92,12 +91,6 @@ def _check_config(display: str, data: bytes, ruleset: RuleSet) -> FileResult:
 def _suppressions_of_unparsed(data: bytes) -> list:
     # A file that does not parse can still carry `# dllint: ignore-file[DL001]`: scan its lines.
     return find_suppressions(data.decode("utf-8", errors="replace"), "text")
-
-
-def _index(module) -> None:
-    from dllint.sources.astwalk import index_by_type
-
-    module.nodes_by_type = index_by_type(module.tree)
 
 
 def _batched_walk(module, rules: list[Rule], result: FileResult) -> None:

@@ -26,9 +26,15 @@ class PythonModule:
         self.path = path
         self.text = text
         self.tree = tree
-        # Filled by the engine's single walk: AST class name -> nodes, in walk order.
-        self.nodes_by_type: dict[str, list[ast.AST]] = {}
         self._facts: dict = {}
+
+    @functools.cached_property
+    def nodes_by_type(self) -> dict[str, list[ast.AST]]:
+        """AST class name -> nodes, in source order: the one walk of the file, made on first use
+        (a file whose rules need no nodes, such as a config module, never pays for it)."""
+        from dllint.sources.astwalk import index_by_type
+
+        return index_by_type(self.tree)
 
     def fact(self, compute):
         """`compute(self)`, once per file whoever asks first. Kept on the module so a fact lives
