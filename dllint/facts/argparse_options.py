@@ -17,7 +17,7 @@ from dllint.facts.certain_bindings import CertainBindings, nodes
 
 PARSE = ("parse_args", "parse_known_args")
 # Parameter names a parsed namespace goes by: `self.lr` or `model.lr` is an attribute, not an option.
-_NAMESPACE_PARAMS = {"args", "opt", "opts", "options", "flags", "FLAGS", "arguments", "cli_args", "hp"}
+NAMESPACE_PARAMS = {"args", "opt", "opts", "options", "flags", "FLAGS", "arguments", "cli_args", "hp"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class ArgparseOptions:
         if binding.kind == "param":
             # `def train(args): ... args.lr`: the namespace comes from this file's parser; but
             # only under the names namespaces go by (`self.lr` is an attribute, not an option).
-            return name.id in _NAMESPACE_PARAMS and self.parses_args
+            return name.id in NAMESPACE_PARAMS and self.parses_args
         value = binding.value
         if binding.kind != "assign" or not isinstance(value, ast.Call):
             return False

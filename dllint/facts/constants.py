@@ -22,6 +22,7 @@ import ast
 from dataclasses import dataclass, replace
 from typing import Any
 
+from dllint.facts import cli_defaults
 from dllint.facts.argparse_options import ArgparseOptions
 from dllint.facts.certain_bindings import MAX_DEPTH, CertainBindings
 
@@ -96,7 +97,9 @@ class Resolver:
             return None
         if isinstance(expr, ast.Name):
             binding = self.certain.assigned(expr.id, expr)
-            found = self.resolve(binding, depth + 1) if binding is not None else None
+            if binding is None:
+                return self._cli_default(expr, depth)
+            found = self.resolve(binding, depth + 1)
             return replace(found, origin=found.origin or f"from `{expr.id}`") if found else None
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
             dotted = f"{expr.value.id}.{expr.attr}"
@@ -134,6 +137,18 @@ class Resolver:
                       for side in (expr.left, expr.right))
         return Constant(value, expr, "" if literal else f"computed as `{self.module.segment(expr)}`")
 
+    def _cli_default(self, name: ast.Name, depth: int) -> Constant | None:
+        """A parameter filled by click/typer/fire/tyro: its default is the value (`facts.cli_defaults`)."""
+        binding = self.certain.binding(name.id, name)
+        if binding is None or binding.kind != "param":
+            return None
+        scope = self.module.scopes.scope_of(name)
+        while scope is not None and binding not in scope.definitions.get(name.id, ()):
+            scope = scope.parent  # a closure reads its enclosing function's parameter
+        given = cli_defaults.default(self.module, scope.node if scope else None, binding.node)
+        found = self.resolve(given[0], depth + 1) if given is not None else None
+        return replace(found, origin=f"from {given[1]}") if found else None
+
     def _argparse_default(self, dest: str, depth: int) -> Constant | None:
         option = self.options.option(dest)
         if option is None or option.default is None:
@@ -150,6 +165,9 @@ class Resolver:
         if isinstance(expr, ast.Dict):
             return literal_mapping(expr)
         if isinstance(expr, ast.Call):
+            parsed = _parsed_class(self.module, expr)
+            if parsed is not None:  # `tyro.cli(TrainConfig)`: an instance with the class defaults
+                return self._class_body(parsed)
             base = self._class_body(expr.func) if isinstance(expr.func, ast.Name) else None
             if base is not None or (isinstance(expr.func, ast.Name) and expr.func.id == "dict") or \
                     self.module.qualified_name(expr.func) in ("types.SimpleNamespace", "argparse.Namespace"):
@@ -163,6 +181,9 @@ class Resolver:
             body = self._class_body(expr)
             if body is not None:
                 return body
+            annotated = self._annotated_class(expr)
+            if annotated is not None:  # `def train(cfg: TrainConfig)`: the class's defaults
+                return self._class_body(annotated)
             if self.certain.mutated(expr):
                 return None
             return self.mapping(self.certain.assigned(expr.id, expr), depth + 1)
@@ -180,11 +201,45 @@ class Resolver:
         for statement in binding.node.body:
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
                     and isinstance(statement.targets[0], ast.Name):
-                body[statement.targets[0].id] = statement.value
+                body[statement.targets[0].id] = _field_default(self.module, statement.value)
             elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) \
                     and statement.value is not None:
-                body[statement.target.id] = statement.value
+                body[statement.target.id] = _field_default(self.module, statement.value)
         return body
+
+    def _annotated_class(self, name: ast.Name) -> ast.Name | None:
+        binding = self.certain.binding(name.id, name)
+        annotation = getattr(binding.node, "annotation", None) if binding and binding.kind == "param" else None
+        text = annotation.value if isinstance(annotation, ast.Constant) else getattr(annotation, "id", None)
+        if not isinstance(text, str) or not text.isidentifier():
+            return None
+        # The class this file defines under that name, looked up from where the parameter is read.
+        probe = ast.Name(text, ast.Load(), lineno=name.lineno, col_offset=name.col_offset,
+                         end_lineno=name.end_lineno, end_col_offset=name.end_col_offset)
+        return probe if self._class_body(probe) is not None else None
+
+
+# Calls that parse the command line into an instance of the config class they are given.
+_CLASS_PARSERS = {"tyro.cli", "simple_parsing.parse", "pyrallis.parse", "draccus.parse"}
+# Field declarations whose `default` is the class attribute's value.
+_FIELDS = {"dataclasses.field", "pydantic.Field", "attr.ib", "attrs.field", "attr.attrib"}
+
+
+def _parsed_class(module, call: ast.Call) -> ast.Name | None:
+    if module.qualified_name(call.func) not in _CLASS_PARSERS:
+        return None
+    given = next((kw.value for kw in call.keywords if kw.arg == "config_class"), call.args[0] if call.args else None)
+    return given if isinstance(given, ast.Name) else None
+
+
+def _field_default(module, value: ast.expr) -> ast.expr:
+    """`lr: float = field(default=1e-3)` / `Field(1e-3, gt=0)` -> the `1e-3` node."""
+    if isinstance(value, ast.Call) and module.qualified_name(value.func) in _FIELDS:
+        given = next((kw.value for kw in value.keywords if kw.arg == "default"), None)
+        if given is None and value.args and module.qualified_name(value.func) == "pydantic.Field":
+            given = value.args[0]
+        return given if given is not None else value
+    return value
 
 
 def _is_conversion(expr: ast.AST) -> bool:

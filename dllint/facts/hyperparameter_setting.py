@@ -30,6 +30,8 @@ class Setting:
     clip_norm: float | None = None  # the smallest max_norm seen, when every one is known
     tensors: bool = False  # the optimizer updates tensors named one by one (`Adam([latent])`)
     rescaled_by: str | None = None  # a scheduler that multiplies or replaces this lr (`LambdaLR`)
+    # Only a head on a frozen backbone trains (a linear probe): SGD takes lr 10-30 there (MoCo).
+    head_only: bool = False
     node: Any = field(default=None, compare=False, repr=False)  # the ConfigNode, in config files
     # The optimizer call or config section that sets it: settings of one optimizer share it.
     owner: Any = field(default=None, compare=False, repr=False)

@@ -22,6 +22,7 @@ _ALIASES = {
     # apex and DeepSpeed FusedAdam/CPUAdam default to `adam_w_mode=True`: decoupled decay.
     "fusedadam": "adamw", "deepspeedcpuadam": "adamw", "fusedadamw": "adamw",
 }
+FAMILY_KEYS = set(FAMILY_NAMES) | set(_ALIASES)  # section names that name a family (`adam: {lr: ...}`)
 # Packages whose classes are optimizers even when their name is not in the table.
 OPTIMIZER_PACKAGES = ("torch.optim", "timm.optim", "bitsandbytes.optim", "apex.optimizers",
                       "deepspeed.ops", "lion_pytorch", "torch_optimizer", "pytorch_optimizer")
@@ -77,6 +78,9 @@ def optimizer_class_family(qualified: str) -> tuple[bool, str | None]:
 PEAK_LR_SCHEDULERS = {
     "torch.optim.lr_scheduler.OneCycleLR": ("max_lr", 1),
     "torch.optim.lr_scheduler.CyclicLR": ("max_lr", 2),
+    # pip `cosine_annealing_warmup`: warms up to max_lr, then anneals.
+    "cosine_annealing_warmup.CosineAnnealingWarmupRestarts": ("max_lr", None),
+    "cosine_annealing_warmup.scheduler.CosineAnnealingWarmupRestarts": ("max_lr", None),
 }
 # Schedulers that multiply (LambdaLR: the Annotated Transformer's `Adam(lr=1)` with a Noam factor)
 # or replace (OneCycleLR, CyclicLR) the learning rate given to the optimizer's constructor.
@@ -94,12 +98,6 @@ TRAINING_ARGUMENTS = {
     "transformers.training_args.TrainingArguments", "trl.SFTConfig", "trl.DPOConfig",
 }
 TRAINING_ARGUMENTS_DEFAULT_OPTIM = "adamw_torch"
-# Calls whose `max_norm` (keyword, or this position) clips the global gradient norm.
-CLIP_FUNCTIONS = {"clip_grad_norm_", "clip_grad_norm", "clip_gradients"}
-CLIP_KEYWORDS = {"gradient_clip_val", "max_grad_norm"}
-# Calls that show the training step is taken in this file, so clipping would be visible here.
-STEP_CALLS = {"backward", "manual_backward", "Trainer", "TrainingArguments", "Seq2SeqTrainingArguments",
-              "SFTConfig", "fit"}
 
 
 # ---- config files ------------------------------------------------------------------------------
@@ -112,11 +110,7 @@ OPTIMIZER_KEYS = ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type
 # Sections holding a class's arguments: the class is named one level up.
 ARGUMENT_SECTIONS = {"args", "kwargs", "init_args", "params", "optimizer_params", "optimizer_kwargs",
                      "opt_args", "options"}
-RUN_KEYS = {"trainer", "epochs", "max_epochs", "num_epochs", "n_epochs", "num_train_epochs", "max_steps",
-            "total_steps", "max_iters", "train_cfg", "solver", "training"}
 DEEPSPEED_MARKERS = ("train_batch_size", "train_micro_batch_size_per_gpu", "zero_optimization")
-CONFIG_CLIP_KEYS = {"gradient_clip_val", "clip_grad_norm", "max_grad_norm", "grad_clip", "clip_grad",
-                    "clip_norm", "grad_clip_norm", "gradient_clipping", "clip_gradient", "clip"}
 
 
 def config_family(node) -> tuple[str | None, str | None, object]:
@@ -156,24 +150,23 @@ def _deepspeed_adamw(section) -> bool:
     return mode is None or mode.value is not False
 
 
-def config_clipping(config) -> tuple[bool | None, float | None]:
-    """(clips the gradient norm, the smallest max_norm when every one is a number).
+def config_nodes(config) -> list:
+    """Every node of a config file, in document order: walked once, shared by every fact."""
+    return config.fact(_config_nodes)
 
-    Without a clipping key the answer is False only for a file that describes the training run
-    (epochs, steps, a trainer section); a model or optimizer file composed by Hydra with a trainer
-    file elsewhere cannot tell (None).
-    """
-    norms: list[float | None] = []
-    describes_run = False
-    for node in config.walk():
-        describes_run = describes_run or (isinstance(node.key, str) and node.key.lower() in RUN_KEYS)
-        if not isinstance(node.key, str) or node.key.lower() not in CONFIG_CLIP_KEYS:
-            continue
-        value = node.get("max_norm") if node.kind == "mapping" else node
-        value = value.value if value is not None else None
-        if isinstance(value, (bool, str)) or value is None or value == 0:
-            continue  # `grad_clip: null`, `gradient_clip_val: 0`: no clipping; `clip: ViT-B/32`
-        norms.append(float(value) if isinstance(value, (int, float)) and value > 0 else None)
-    if not norms:
-        return (False if describes_run else None), None
-    return True, None if None in norms else min(norms)
+
+def _config_nodes(config) -> list:
+    return list(config.walk())
+
+
+def config_keys(config) -> dict[str, list]:
+    """Nodes by lowercased key, in document order: `config_keys(c).get("lr", [])` (one pass per file)."""
+    return config.fact(_config_keys)
+
+
+def _config_keys(config) -> dict[str, list]:
+    index: dict[str, list] = {}
+    for node in config_nodes(config):
+        if isinstance(node.key, str):
+            index.setdefault(node.key.lower(), []).append(node)
+    return index

@@ -9,24 +9,60 @@ Each value is followed by `facts.constants`; one that does not resolve yields no
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
+from dllint.engine.diagnostic import Location
 from dllint.facts import optimizers as opt
+from dllint.facts.argparse_options import NAMESPACE_PARAMS
 from dllint.facts.certain_bindings import nodes
+from dllint.facts.cli_defaults import CLI_MARKERS
+from dllint.facts.clipping import call_argument as _arg
+from dllint.facts.clipping import code_clipping
+from dllint.facts.config_reader import literal_paths
 from dllint.facts.constants import literal_mapping, resolver
 from dllint.facts.hyperparameter_setting import Setting
 
 GROUP_KEYS = ("lr", "weight_decay", "momentum", "betas", "eps")
+# Settings whose optimizer family a config file may leave to the code that reads it.
+LINKED = ("lr", "weight_decay")
 _DROPOUT_MODULES = {f"torch.nn.{n}" for n in ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
                                               "AlphaDropout", "FeatureAlphaDropout")}
 _DROPOUT_FUNCTIONS = {f"torch.nn.functional.{n}" for n in ("dropout", "dropout1d", "dropout2d",
                                                            "dropout3d", "alpha_dropout")}
+_LOWERCASE_CALLS = {"dict", "create_optimizer_v2", *(n.rsplit(".", 1)[1] for n in _DROPOUT_FUNCTIONS)}
 _TRAINERS = {"pytorch_lightning.Trainer", "lightning.Trainer", "lightning.pytorch.Trainer"}
 _TENSOR_METHODS = {"requires_grad_", "detach", "clone", "to", "cuda", "float", "contiguous"}
 
 
+@dataclass(frozen=True)
+class ConfigRead:
+    """An optimizer argument read from a config object the file does not show (`cfg.optim.lr`):
+    the config file that holds it can say the value, and this call says the optimizer family."""
+
+    keys: tuple[str, ...]  # ("optim", "lr") for `cfg.optim.lr`, `cfg["optim"]["lr"]`
+    name: str  # canonical setting name: lr, weight_decay
+    family: str
+    optimizer: str
+    location: Location  # the optimizer call
+    files: tuple[str, ...] = ()  # YAML files this file loads into the config object, when literal
+    clipped: bool | None = None
+
+
 def collect(module) -> list[Setting]:
-    return _PythonSettings(module).collect()
+    return module.fact(_collected)[0]
+
+
+def config_reads(module) -> list[ConfigRead]:
+    return module.fact(_collected)[1]
+
+
+def _collected(module) -> tuple[list[Setting], list[ConfigRead]]:
+    found = _PythonSettings(module)
+    settings = found.collect()
+    clipped = next((s.clipped for s in settings if s.name == "lr"), None)
+    return settings, [replace(r, clipped=clipped if clipped is not None else found.clipping[0])
+                      for r in found.reads]
 
 
 class _PythonSettings:
@@ -36,9 +72,11 @@ class _PythonSettings:
         self.calls: list[ast.Call] = nodes(module, ast.Call)
         self.found: dict[tuple, Setting] = {}
         self.rescaled: dict[ast.Call, str] = {}  # optimizer call -> scheduler that rescales its lr
+        self.reads: list[ConfigRead] = []
+        self.clipping: tuple[bool | None, float | None] = (None, None)
 
     def collect(self) -> list[Setting]:
-        qualified = [(call, self._qualified(call.func)) for call in self.calls]
+        qualified = [(call, self._qualified(call.func)) for call in self.calls if _candidate(call.func)]
         for call, name in qualified:
             if name in opt.RESCALING_SCHEDULERS:
                 built = self.values.certain.constructor(_arg(call, "optimizer", 0))
@@ -48,7 +86,9 @@ class _PythonSettings:
             self._call(call, name)
         for node in nodes(self.module, ast.Dict):
             self._config_dict(node, literal_mapping(node))
-        clipped, clip = self._clipping()
+        if self.reads or any(s.name == "lr" for s in self.found.values()):  # clipping bounds lr only
+            self.clipping = code_clipping(self.calls, self.values)
+        clipped, clip = self.clipping
         return [replace(s, clipped=clipped, clip_norm=clip) if s.name == "lr" else s
                 for s in self.found.values()]
 
@@ -86,11 +126,11 @@ class _PythonSettings:
                 self._optimizer(call, inner, opt.optimizer_class_family(inner)[1])
         elif qualified in _DROPOUT_MODULES or qualified in _DROPOUT_FUNCTIONS:
             index = 0 if qualified in _DROPOUT_MODULES else 1
-            self._emit("dropout", "p", _arg(call, "p", index), call, qualified, None)
+            self._emit("dropout", "p", self._layer_argument(_arg(call, "p", index)), call, qualified, None)
         elif qualified in _TRAINERS:
             self._emit("epochs", "max_epochs", _arg(call, "max_epochs", None), call, qualified, None)
         elif qualified.startswith("torch.nn.") and qualified[9:10].isupper():
-            self._emit("dropout", "dropout", _arg(call, "dropout", None), call, qualified, None)
+            self._emit("dropout", "dropout", self._layer_argument(_arg(call, "dropout", None)), call, qualified, None)
 
     def _optimizer(self, call: ast.Call, display: str, family: str | None) -> None:
         family = _adjusted_family(call, family)
@@ -124,6 +164,28 @@ class _PythonSettings:
             if name in mapping:
                 self._emit(name, name, mapping[name], kind, str(display), family, owner=node)
 
+    def _layer_argument(self, expr: ast.expr | None) -> ast.expr | None:
+        """None for `nn.Dropout(drop_rate)` / `(config.attention_dropout)` in model code, where the name
+        is a parameter that no module-level binding shares: callers decide the value, and finding
+        that out through the scopes of every model file is the costly part of reading them."""
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in self._parameters and \
+                root.id not in self.module.scopes.scope_of(self.module.tree).definitions:
+            return None
+        return expr
+
+    @cached_property
+    def _parameters(self) -> set[str]:
+        text = self.module.text
+        if any(marker in text for marker in CLI_MARKERS):
+            return set()  # a command's parameters carry its CLI defaults (`facts.cli_defaults`)
+        classes = {c.name for c in nodes(self.module, ast.ClassDef)}
+        found = {a.arg for a in nodes(self.module, ast.arg)
+                 if getattr(a.annotation, "id", getattr(a.annotation, "value", None)) not in classes}
+        return found - NAMESPACE_PARAMS if "parse_args" in text or "parse_known_args" in text else found
+
     def _family_of_optimizer(self, call: ast.Call | None) -> str | None:
         """The family of the optimizer a scheduler is built on (`OneCycleLR(optimizer, ...)`)."""
         qualified = self._qualified(call.func) if call is not None else None
@@ -137,6 +199,8 @@ class _PythonSettings:
             return
         value = self.values.resolve(expr)
         if value is None:
+            if name in LINKED and family is not None:
+                self._config_read(name, expr, user, display, family)
             return
         location = self.module.location(value.node)
         setting = Setting(name, value.value, location, family, display, self.module.location(user),
@@ -145,29 +209,22 @@ class _PythonSettings:
         # One value feeding two optimizers of the same family is one setting.
         self.found.setdefault((name, location, family), setting)
 
-    def _clipping(self) -> tuple[bool | None, float | None]:
-        norms: list[float | None] = []
-        steps_here = False  # the backward pass, or a trainer that takes it, is in this file
-        for call in self.calls:
-            func = call.func
-            attr = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            steps_here = steps_here or attr in opt.STEP_CALLS
-            exprs = [kw.value for kw in call.keywords if kw.arg in opt.CLIP_KEYWORDS]
-            if attr in opt.CLIP_FUNCTIONS:
-                # torch/accelerate: (parameters, max_norm); FSDP's module method: (max_norm).
-                index = None if attr == "clip_gradients" else 1 if len(call.args) > 1 else 0
-                exprs.append(_arg(call, "max_norm", index))
-            clip_grad = _arg(call, "clip_grad", None)
-            if clip_grad is not None:  # mmengine: optim_wrapper=dict(clip_grad=dict(max_norm=35))
-                exprs.append((self.values.mapping(clip_grad) or {}).get("max_norm"))
-            for expr in exprs:
-                value = self.values.resolve(expr) if expr is not None else None
-                number = value.value if value and isinstance(value.value, (int, float)) else None
-                if expr is not None and not (isinstance(expr, ast.Constant) and expr.value in (None, 0)):
-                    norms.append(float(number) if number is not None and number > 0 else None)
-        if not norms:
-            return (False if steps_here else None), None
-        return True, None if None in norms else min(norms)
+    def _config_read(self, name: str, expr: ast.expr, user: ast.AST, display: str, family: str) -> None:
+        keys: list[str] = []
+        while isinstance(expr, (ast.Attribute, ast.Subscript)):
+            key = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr.slice, "value", None)
+            if not isinstance(key, str):
+                return
+            keys.append(key)
+            expr = expr.value
+        # `self.lr` is an attribute, `args.lr` an argparse option with no default: no config file.
+        if not keys or not isinstance(expr, ast.Name) or expr.id in ("self", "cls") or \
+                self.values.options.is_namespace(expr):
+            return
+        loaded = self.values.certain.assigned(expr.id, expr)
+        files = tuple(literal_paths(self.module, loaded)) if isinstance(loaded, ast.Call) else ()
+        self.reads.append(ConfigRead(tuple(reversed(keys)), name, family, display, self.module.location(user),
+                                     files))
 
     def _qualified(self, func: ast.AST) -> str | None:
         qualified = self.module.qualified_name(func)
@@ -208,6 +265,13 @@ class _PythonSettings:
         return True
 
 
+def _candidate(func: ast.expr) -> bool:
+    """Only classes (capitalized) and a few functions take settings: most calls (`x.view(...)`,
+    `torch.cat(...)`) are skipped before the costlier import resolution."""
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name[:1].isupper() or name in _LOWERCASE_CALLS
+
+
 def _adjusted_family(call: ast.Call, family: str | None) -> str | None:
     """Keyword switches that change how decay is applied: Adam(decoupled_weight_decay=True) etc."""
     for keyword in call.keywords:
@@ -218,13 +282,3 @@ def _adjusted_family(call: ast.Call, family: str | None) -> str | None:
         if keyword.arg in ("adam_w_mode", "adamw_mode") and not keyword.value.value and family == "adamw":
             return "adam"
     return family
-
-
-def _arg(call: ast.Call, keyword: str, index: int | None) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == keyword:
-            return kw.value
-    if index is not None and index < len(call.args) and not any(
-            isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dllint.engine.diagnostic import Related, Severity
+from dllint.engine.diagnostic import Severity
 from dllint.engine.rule import Rule
-from dllint.facts.hyperparameters import Setting, by_value, from_config, from_python
+from dllint.facts.hyperparameter_setting import Setting
+from dllint.facts.setting_hooks import LinkedSettingsHooks
 
 # Decay added to the gradient as an L2 term (`grad + wd * w`), then stepped like the gradient.
 COUPLED = {"sgd", "rmsprop", "adagrad", "adadelta"}
@@ -15,7 +16,7 @@ COUPLED = {"sgd", "rmsprop", "adagrad", "adadelta"}
 ADAM_COUPLED = {"adam", "nadam", "radam", "adamax"}
 
 
-class WeightDecayTooHigh(Rule):
+class WeightDecayTooHigh(LinkedSettingsHooks, Rule):
     """
     ## What it does
     Finds weight decay values that overwhelm the data gradient, by how the optimizer applies them:
@@ -30,8 +31,10 @@ class WeightDecayTooHigh(Rule):
     Only values that reach an optimizer are read: optimizer and param-group arguments, timm's
     `create_optimizer_v2`, `TrainingArguments`, Python config modules, and `weight_decay`/`wd` keys
     in YAML/JSON/TOML configs (family from `_target_`, `type`, `class_path`, `optimizer:` or the
-    section name). A `weight_decay` variable that no optimizer receives is not a setting, and a
-    value shared by optimizers chosen at run time is reported only if it is too high for all.
+    section name; else from an mmengine `_base_` file, the Hydra config composed at the same key,
+    or the code that reads the value). A `weight_decay` variable that no optimizer receives is not
+    a setting, and a value shared by optimizers chosen at run time is reported only if it is too
+    high for all.
 
     ## Why is this bad?
     Excessive regularization keeps the weights near zero: the training loss stalls high and the
@@ -62,6 +65,7 @@ class WeightDecayTooHigh(Rule):
     help = "use 1e-4 to 5e-4 with SGD or Adam, 0.01 to 0.1 with AdamW (decoupled), or switch Adam to AdamW"
     origin = "Neural Network Hyperparameter Tuning: Loss Issues (3.6 excessive regularization)"
     triggers = ("weight_decay",)
+    linked_name = "weight_decay"
 
     @dataclass(frozen=True)
     class Options:
@@ -73,28 +77,6 @@ class WeightDecayTooHigh(Rule):
             "help": "highest decoupled weight decay (AdamW and similar), also used when the family is unknown"})
         lion_max_weight_decay: float = field(default=3.0, metadata={
             "help": "highest weight decay for Lion (tuned 3-10x higher than AdamW's)"})
-
-    def check_python(self, module):
-        return self._check(from_python(module))
-
-    def check_config(self, config):
-        return self._check(from_config(config))
-
-    def _check(self, settings: list[Setting]):
-        found = []
-        for group in by_value(settings, "weight_decay"):
-            verdicts = [self._verdict(setting) for setting in group]
-            # A value shared by optimizers chosen at run time (`--optimizer sgd|adam` with one
-            # `--lr` default) was meant for one of them: report it only if it fits none.
-            if None in verdicts:
-                continue
-            first = group[0]
-            related = [Related(s.optimizer_location, f"`{s.optimizer}` uses it") for s in group
-                       if s.optimizer_location is not None and s.node is None
-                       and s.optimizer_location.line != first.location.line]
-            message = f"weight decay {first.number:g} {verdicts[0]}{first.context()}"
-            found.append(self.diagnostic(first.location, message, related=related))
-        return found
 
     def _verdict(self, setting: Setting) -> str | None:
         decay, family, options = setting.number, setting.family, self.options
