@@ -13,6 +13,15 @@ import ast
 import re
 from dataclasses import dataclass
 
+SCALE_SENSITIVE = (
+    "SVC", "SVR", "LinearSVC", "LinearSVR", "NuSVC", "NuSVR", "KNeighborsClassifier", "KNeighborsRegressor",
+    "RadiusNeighborsClassifier", "RadiusNeighborsRegressor", "LogisticRegression", "LogisticRegressionCV",
+    "MLPClassifier", "MLPRegressor", "SGDClassifier", "SGDRegressor", "PCA", "KernelPCA", "KMeans",
+    "MiniBatchKMeans",
+)
+FITS = ("fit", "fit_transform", "fit_predict")
+CROSS_VALIDATION = {f"sklearn.model_selection.{n}" for n in (
+    "cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve")}
 RAW_LOADERS = {
     "pandas.read_csv", "pandas.read_table", "pandas.read_excel", "pandas.read_parquet",
     "pandas.read_feather", "pandas.read_sql", "pandas.read_sql_query", "numpy.loadtxt",

@@ -15,6 +15,7 @@ import weakref
 from dataclasses import dataclass
 
 from dllint.engine.diagnostic import Location
+from dllint.facts.pixels import RawPixels, raw_pixels
 from dllint.facts.transforms import Pipeline, callee_name, read_pipelines
 
 # Pretrained things that are not image models, or image models that take [0, 1] input (YOLO).
@@ -46,9 +47,12 @@ class ImageInputs:
     normalizes_elsewhere: bool
     # A Compose here normalizes: a pretrained model in this file comes with its own pipeline.
     normalized_pipeline: bool = False
+    raw_pixels: tuple[RawPixels, ...] = ()  # uint8 images made float and given to a model unscaled
+    scales_pixels: bool = False  # a `forward` here divides by 255: its model takes raw pixels
 
     def __bool__(self) -> bool:
-        return bool(self.unnormalized or self.pretrained or self.normalizes_elsewhere)
+        return bool(self.unnormalized or self.pretrained or self.normalizes_elsewhere or self.raw_pixels
+                    or self.scales_pixels)
 
 
 _CACHE: weakref.WeakKeyDictionary[object, ImageInputs] = weakref.WeakKeyDictionary()
@@ -77,7 +81,18 @@ class _Reader:
         pretrained = tuple(PretrainedSite(self.module.location(c), self._shown(c))
                            for c in calls if self._pretrained(c))
         elsewhere = any(self._normalizes(c) for c in calls) or self._arithmetic()
-        return ImageInputs(tuple(unnormalized), pretrained, elsewhere, pipelines.normalized)
+        return ImageInputs(tuple(unnormalized), pretrained, elsewhere, pipelines.normalized,
+                           tuple(raw_pixels(self.module)), self._scales_in_forward())
+
+    def _scales_in_forward(self) -> bool:
+        if "255" not in self.module.text:
+            return False
+        lines = self.module.lines
+        for function in self.module.nodes("FunctionDef"):
+            if function.name in ("forward", "__call__", "preprocess") and \
+                    any("255" in line for line in lines[function.lineno - 1:function.end_lineno]):
+                return True
+        return False
 
     # -- pretrained models -----------------------------------------------------------------------
     def _pretrained(self, call: ast.Call) -> bool:

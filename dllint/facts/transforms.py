@@ -30,6 +30,51 @@ NOT_MODEL_INPUT = re.compile(r"(target|mask|label|seg|depth|trimap|anno|vis|viz|
 NOT_MODEL_INPUT_FUNCTION = re.compile(r"(target|mask|label|depth|trimap|denorm|unnorm|inverse)|gt$")
 
 
+# Steps that draw random numbers each call: torchvision `Random*`/`RandAugment`, MONAI `Rand*`,
+# albumentations flips and distortions (applied with probability `p`, 0.5 by default).
+RANDOM_STEP = re.compile(r"^Rand[A-Z]|^Random|^(ColorJitter|AutoAugment|TrivialAugmentWide|AugMix|ElasticTransform|"
+                         r"GaussianBlur|GaussianNoise|ScaleJitter|MixUp|CutMix|HorizontalFlip|VerticalFlip|Flip|"
+                         r"ShiftScaleRotate|Rotate|Affine|HueSaturationValue|GaussNoise|CoarseDropout|MotionBlur|"
+                         r"GridDistortion|OpticalDistortion|Perspective|OneOf|SomeOf|ChannelShuffle|RGBShift)$")
+# Fixed once the probability is 1: a flip that always flips is no augmentation.
+CERTAIN_AT_P1 = {"HorizontalFlip", "VerticalFlip", "Flip", "RandomHorizontalFlip", "RandomVerticalFlip"}
+COMPOSES = (*COMPOSE, "albumentations.Compose", "albumentations.core.composition.Compose", "monai.transforms.Compose",
+            "monai.transforms.compose.Compose")
+
+
+def random_steps(module, compose: ast.Call) -> list[ast.Call]:
+    """The steps of a pipeline (`Compose([...])`, through names, nesting and appended lists)
+    that are random each time they run; a probability that is 0, or 1 for a flip, or not a
+    literal, makes a step not count."""
+    reader, found, seen = _Reader(module), [], 0
+    pending = [compose]
+    while pending and seen < 64:
+        call, seen = pending.pop(), seen + 1
+        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "transforms"), None)
+        for step in reader._elements(arg, call) or ():
+            if isinstance(step, (ast.Name, ast.Attribute)):
+                step = reader._bound_call(step)
+            if not isinstance(step, ast.Call):
+                continue
+            name = callee_name(step.func)
+            if RANDOM_STEP.search(name) and _random(name, step):
+                found.append(step)
+            elif name in ("Compose", "Sequential", "SomeOf"):
+                pending.append(step)
+    return found
+
+
+def _random(name: str, step: ast.Call) -> bool:
+    p = next((k.value for k in step.keywords if k.arg in ("p", "prob")), None)
+    if p is None and name in ("RandomApply",) and len(step.args) > 1:
+        p = step.args[1]
+    if p is None:
+        return True
+    if not isinstance(p, ast.Constant) or not isinstance(p.value, (int, float)):
+        return False
+    return p.value > 0 and not (p.value >= 1 and name in CERTAIN_AT_P1)
+
+
 @dataclass(frozen=True)
 class Pipeline:
     location: Location

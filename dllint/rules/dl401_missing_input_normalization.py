@@ -7,20 +7,12 @@ from dataclasses import dataclass, field
 
 from dllint.engine.diagnostic import Related, Severity
 from dllint.engine.rule import Rule
-from dllint.facts.features import raw_origin, sensitive_estimator
+from dllint.facts.features import CROSS_VALIDATION, FITS, SCALE_SENSITIVE, raw_origin, sensitive_estimator
 from dllint.facts.image_inputs import image_inputs
 
-SCALE_SENSITIVE = (
-    "SVC", "SVR", "LinearSVC", "LinearSVR", "NuSVC", "NuSVR", "KNeighborsClassifier", "KNeighborsRegressor",
-    "RadiusNeighborsClassifier", "RadiusNeighborsRegressor", "LogisticRegression", "LogisticRegressionCV",
-    "MLPClassifier", "MLPRegressor", "SGDClassifier", "SGDRegressor", "PCA", "KernelPCA", "KMeans",
-    "MiniBatchKMeans",
-)
-FITS = ("fit", "fit_transform", "fit_predict")
-CROSS_VALIDATION = {f"sklearn.model_selection.{n}" for n in (
-    "cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve")}
 PIPELINE_HELP = ("add `transforms.Normalize(mean, std)` with the statistics the weights were trained on "
                  "(ImageNet: [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]), or use the weights' own `transforms()`")
+PIXELS_HELP = "divide by 255 (`x.float() / 255`), then normalize the way the model was trained"
 ESTIMATOR_HELP = ("scale the features before the estimator, fit on the training split only: "
                   "`make_pipeline(StandardScaler(), estimator)`")
 
@@ -36,7 +28,9 @@ class MissingInputNormalization(Rule):
       `load_state_dict_from_url`), also when the pipeline and the model live in different files;
     - a scale-sensitive scikit-learn estimator (SVC, k-NN, LogisticRegression, MLP, SGD*, PCA,
       KMeans) fit on features whose raw origin is visible (`pd.read_csv`, `load_wine`,
-      `np.loadtxt`, through `train_test_split` and column selection) and that no scaler touched.
+      `np.loadtxt`, through `train_test_split` and column selection) and that no scaler touched;
+    - raw uint8 pixels (`cv2.imread`, `Image.open`, `read_image`) turned into floats
+      (`.float()`, `.astype(np.float32)`) and given to a model with nothing dividing them.
 
     It stays silent when the project normalizes images some other way: a processor (timm
     `resolve_data_config`, torchvision `weights.transforms()`, Hugging Face `AutoImageProcessor`,
@@ -48,7 +42,9 @@ class MissingInputNormalization(Rule):
     in a script that builds its own normalized pipeline, and YOLO models, which take [0, 1].
     For scikit-learn it stays silent when the origin of the data is not visible, and when
     anything that might rescale the data receives it (a scaler, a pipeline with a scaler, a
-    project function, an assignment into it).
+    project function, an assignment into it). Raw pixels are left alone when any step on the way
+    may scale them (a transform, a project function, `/ 255`, `x.div_(255)`), and in projects
+    whose model divides by 255 in its own `forward`.
 
     ## Why is this bad?
     A pretrained network saw inputs normalized with its training mean and std; fed [0, 1] pixels,
@@ -89,7 +85,8 @@ class MissingInputNormalization(Rule):
     triggers = ("Compose", "pretrained", "weights=", "hub.load", "load_url", "load_state_dict_from_url",
                 "ormalize", "Processor", "FeatureExtractor", "_data_config", "create_transform",
                 "transforms()", "get_preprocessing_fn", "clip.load", "_MEAN", "_mean", "mean=", "mean)", "std)",
-                ".sub(", ".sub_(", ".fit", "cross_val", "learning_curve", "validation_curve")
+                ".sub(", ".sub_(", ".fit", "cross_val", "learning_curve", "validation_curve", "imread", "Image.open",
+                "read_image", "decode_image", "/ 255", "/255", "(255")
 
     @dataclass(frozen=True)
     class Options:
@@ -102,12 +99,14 @@ class MissingInputNormalization(Rule):
 
     def check_project(self, project):
         facts = list(project.rule_data(self.code))
+        raw = [] if any(found.scales_pixels for _, found in facts) else [
+            self._raw_pixels(pixels) for _, found in facts for pixels in found.raw_pixels]
         if any(found.normalizes_elsewhere for _, found in facts):
-            return None
+            return raw
         # A file that loads a pretrained model next to a pipeline that normalizes is a
         # self-contained script: it says nothing about the pipelines of other files.
         shared = [site for _, found in facts if not found.normalized_pipeline for site in found.pretrained]
-        diagnostics = []
+        diagnostics = raw
         for path, found in facts:
             site = found.pretrained[0] if found.pretrained else shared[0] if shared else None
             for pipeline in found.unnormalized if site is not None else ():
@@ -119,6 +118,12 @@ class MissingInputNormalization(Rule):
                 diagnostics.append(self.diagnostic(pipeline.location, message, help=PIPELINE_HELP, related=[
                     Related(site.location, "pretrained model loaded here")]))
         return diagnostics
+
+    def _raw_pixels(self, pixels):
+        message = (f"{pixels.step} turns the 0-255 pixels from `{pixels.decoder_name}` (line {pixels.decoder.line}) "
+                   f"into floats that reach the model (line {pixels.model_call.line}) unscaled")
+        return self.diagnostic(pixels.conversion, message, help=PIXELS_HELP, related=[
+            Related(pixels.decoder, "uint8 pixels are read here"), Related(pixels.model_call, "the model gets them")])
 
     def check_python(self, module):
         if "sklearn" not in module.text:
