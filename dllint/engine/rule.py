@@ -72,13 +72,9 @@ class Rule:
 
     @classmethod
     def visitors(cls) -> dict[str, str]:
-        """Map of AST class name -> method name for the batched walk (computed once per class)."""
-        found = cls.__dict__.get("_visitors")
-        if found is None:
-            found = {attr[len("visit_"):]: attr for attr in dir(cls)
-                     if attr.startswith("visit_") and callable(getattr(cls, attr))}
-            cls._visitors = found
-        return found
+        """Map of AST class name -> method name for the batched walk (RuleSet keeps it per run)."""
+        return {attr[len("visit_"):]: attr for attr in dir(cls)
+                if attr.startswith("visit_") and callable(getattr(cls, attr))}
 
     @classmethod
     def reads_python(cls) -> bool:

@@ -37,6 +37,11 @@ class RuleSet:
         options = dict(spec.options)
         catalogue = all_rules()
         self.rules: list[Rule] = [catalogue[c](options.get(c)) for c in sorted(spec.codes)]
+        # Bound visitor methods per rule, looked up once per run rather than once per file.
+        self.visitors = {id(r): [(name, getattr(r, method)) for name, method in r.visitors().items()]
+                         for r in self.rules}
+        self.python_checkers = {id(r) for r in self.rules
+                                if type(r).check_python is not Rule.check_python}
         self.python_rules = [r for r in self.rules if r.reads_python() or _summarizes(r, "python")]
         self.config_rules = [r for r in self.rules if r.reads_configs() or _summarizes(r, "config")]
         self.project_rules = [r for r in self.rules if r.reads_project()]

@@ -54,9 +54,9 @@ def _check_python(display: str, data: bytes, ruleset: RuleSet) -> FileResult:
     rules = ruleset.python_rules_for(module.text)
     if not rules:
         return result
-    _batched_walk(module, rules, result)
+    _batched_walk(module, rules, ruleset, result)
     for rule in rules:
-        if rule.reads_python() and _overrides_check(rule):
+        if id(rule) in ruleset.python_checkers:
             _collect(rule, result, lambda r=rule: r.check_python(module))
         summarize = getattr(rule, "summarize_python", None)
         if summarize is not None:
@@ -93,15 +93,14 @@ def _suppressions_of_unparsed(data: bytes) -> list:
     return find_suppressions(data.decode("utf-8", errors="replace"), "text")
 
 
-def _batched_walk(module, rules: list[Rule], result: FileResult) -> None:
+def _batched_walk(module, rules: list[Rule], ruleset: RuleSet, result: FileResult) -> None:
     # One traversal's worth of nodes, dispatched by type to every rule that visits that type.
     for rule in rules:
-        visitors = rule.visitors()
+        visitors = ruleset.visitors[id(rule)]
         if not visitors:
             continue
         try:
-            for class_name, method in visitors.items():
-                handler = getattr(rule, method)
+            for class_name, handler in visitors:
                 for node in module.nodes_by_type.get(class_name, ()):
                     found = handler(node, module)
                     if found:
@@ -127,10 +126,6 @@ def _store(rule: Rule, result: FileResult, call) -> None:
         return
     if data is not None and result.summary is not None:
         result.summary.rule_data[rule.code] = data
-
-
-def _overrides_check(rule: Rule) -> bool:
-    return type(rule).check_python is not Rule.check_python
 
 
 def _crash(rule: Rule, path: str, exc: BaseException) -> str:
