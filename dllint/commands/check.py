@@ -62,6 +62,11 @@ def run_check(request: CheckRequest) -> int:
         error(message)
     if outcome.errors:
         return 2
+    return findings_exit_code(request, diagnostics)
+
+
+def findings_exit_code(request: CheckRequest, diagnostics) -> int:
+    """1 when a finding reaches `--fail-on` (unless `--exit-zero`), else 0; shared with `probe`."""
     if request.exit_zero:
         return 0
     threshold = Severity.parse(request.fail_on)

@@ -11,8 +11,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dllint.commands.check import CheckRequest, error, report, settings_error, settings_resolver
-from dllint.engine.diagnostic import Severity
+from dllint.commands.check import CheckRequest, error, findings_exit_code, report, settings_error, settings_resolver
 from dllint.engine.errors import SettingsError, UsageError
 
 TORCH_MISSING = "`dllint probe` needs torch: pip install 'dllint[probes]'"
@@ -60,10 +59,7 @@ def run_probe(request: ProbeRequest) -> int:
         error(f"{result.error} after {result.steps} optimizer step(s); the report shows what was seen")
     if result.error or result.internal_error:
         return 2
-    if shared.exit_zero:
-        return 0
-    threshold = Severity.parse(shared.fail_on)
-    return 1 if any(d.severity >= threshold for d in diagnostics) else 0
+    return findings_exit_code(shared, diagnostics)
 
 
 def probe_selection(settings) -> list[str]:
